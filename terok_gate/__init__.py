@@ -1,0 +1,3 @@
+"""terok-gate: git smart HTTP with per-task tokens."""
+
+__version__ = "0.1.0"

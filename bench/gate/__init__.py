@@ -1,0 +1,1 @@
+"""The gate benchmark (issue 3): terok-gate against nginx + fcgiwrap and file://."""

@@ -10,6 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.harness.running_manager import (
+    RunningUserManager,
+    SystemdUserManager,
+    select_running_manager,
+)
 from tests.harness.systemd_user import (
     HarnessError,
     UserManager,
@@ -32,17 +37,29 @@ def _skip_or_fail(reason: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def user_manager(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UserManager]:
-    """A real, isolated systemd --user manager shared by the whole test session."""
+def user_manager(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SystemdUserManager]:
+    """A real systemd --user manager shared by the whole test session: the running one
+    that the test container offers (GATE_RECONCILE_TEST_MANAGER=running), else our own."""
+    running, refusal = select_running_manager()
+    if running is not None:
+        yield from _borrowed_manager(running)
+    else:
+        yield from _isolated_manager(tmp_path_factory, refusal)
+
+
+def _isolated_manager(
+    tmp_path_factory: pytest.TempPathFactory, refusal: str | None
+) -> Iterator[UserManager]:
+    """A real, isolated systemd --user manager started and stopped by this session."""
     reason = cannot_start_reason()
     if reason:
-        _skip_or_fail(reason)
+        _skip_or_fail(_and_refusal(reason, refusal))
     before = host_snapshot()
     manager = UserManager(tmp_path_factory.mktemp("user-manager"))
     try:
         manager.start()
     except HarnessError as error:
-        _skip_or_fail(str(error))
+        _skip_or_fail(_and_refusal(str(error), refusal))
     _BOOT_TIMES.append(manager.boot_seconds)
     yield manager
     manager.stop()
@@ -50,7 +67,21 @@ def user_manager(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UserManag
     assert host_snapshot() == before, "the harness changed the host's /run/systemd or cgroups"
 
 
+def _and_refusal(reason: str, refusal: str | None) -> str:
+    """Say also why the running manager was not used, when one was asked for."""
+    return reason if refusal is None else f"{reason} (and {refusal})"
+
+
+def _borrowed_manager(manager: RunningUserManager) -> Iterator[RunningUserManager]:
+    """The already-running manager: never stopped, but left as the tests found it."""
+    _BORROWED.append(str(manager.runtime_dir))
+    yield manager
+    manager.clean_up()
+    assert manager.leftovers() == [], "the tests left things in the borrowed user manager"
+
+
 _BOOT_TIMES: list[float] = []
+_BORROWED: list[str] = []
 
 
 @dataclass
@@ -87,10 +118,10 @@ def host_isolation(
     request: pytest.FixtureRequest,
     tmp_path_factory: pytest.TempPathFactory,
     monkeypatch: pytest.MonkeyPatch,
-) -> Iterator[SystemctlGuard | UserManager]:
+) -> Iterator[SystemctlGuard | SystemdUserManager]:
     """Integration tests talk to the harness manager; all others cannot reach any systemctl."""
     if request.node.get_closest_marker("integration"):
-        manager: UserManager = request.getfixturevalue("user_manager")
+        manager: SystemdUserManager = request.getfixturevalue("user_manager")
         for key, value in manager.env.items():
             monkeypatch.setenv(key, value)
         monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
@@ -114,6 +145,8 @@ def host_isolation(
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Report how long the harness took to boot (a figure, not a test)."""
+    """Report how long the harness took to boot, or which running manager the tests used."""
     for seconds in _BOOT_TIMES:
         terminalreporter.write_line(f"systemd --user harness booted in {seconds:.3f} s")
+    for runtime_dir in _BORROWED:
+        terminalreporter.write_line(f"systemd --user: used the running manager at {runtime_dir}")

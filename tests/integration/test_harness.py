@@ -10,6 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.harness.running_manager import (
+    NO_SECOND_MANAGER,
+    SystemdUserManager,
+    running_manager_requested,
+)
 from tests.harness.systemd_user import UserManager, host_snapshot
 
 pytestmark = pytest.mark.integration
@@ -41,12 +46,12 @@ def _free_port() -> int:
         return port
 
 
-def _prop(manager: UserManager, unit: str, name: str) -> str:
+def _prop(manager: SystemdUserManager, unit: str, name: str) -> str:
     return manager.systemctl("show", unit, "-p", name, "--value").stdout.strip()
 
 
 @pytest.fixture
-def units(user_manager: UserManager) -> Iterator[Callable[[str, str], Path]]:
+def units(user_manager: SystemdUserManager) -> Iterator[Callable[[str, str], Path]]:
     """Write unit files into the harness's unit directory; remove them after the test."""
     written: list[Path] = []
 
@@ -65,18 +70,20 @@ def units(user_manager: UserManager) -> Iterator[Callable[[str, str], Path]]:
     user_manager.systemctl("reset-failed", check=False)
 
 
-def test_manager_is_isolated(user_manager: UserManager) -> None:
-    """The manager runs with its own runtime dir and unit dir under the test's temp folder."""
+def test_manager_is_isolated(user_manager: SystemdUserManager) -> None:
+    """The manager runs with exactly the runtime dir, home and unit dir the fixture names."""
     assert (
         user_manager.systemctl("show", "-p", "SystemState", "--value").stdout.strip() == "running"
     )
     paths = user_manager.systemctl("show", "-p", "UnitPath", "--value").stdout
     assert str(user_manager.unit_dir) in paths.split()
-    assert str(user_manager.root) in str(user_manager.runtime_dir)
+    environment = user_manager.systemctl("show-environment").stdout.splitlines()
+    assert f"XDG_RUNTIME_DIR={user_manager.runtime_dir}" in environment
+    assert f"HOME={user_manager.home}" in environment
 
 
 def test_socket_activation_starts_service(
-    user_manager: UserManager, units: Callable[[str, str], Path], tmp_path: Path
+    user_manager: SystemdUserManager, units: Callable[[str, str], Path], tmp_path: Path
 ) -> None:
     """An Accept=no socket enabled with --now starts its service on the first connection."""
     port = _free_port()
@@ -99,7 +106,7 @@ def test_socket_activation_starts_service(
 
 
 def test_timer_fires_service_repeatedly(
-    user_manager: UserManager, units: Callable[[str, str], Path], tmp_path: Path
+    user_manager: SystemdUserManager, units: Callable[[str, str], Path], tmp_path: Path
 ) -> None:
     """A timer with a one-second interval runs its service at least twice."""
     ticks = tmp_path / "ticks"
@@ -118,7 +125,7 @@ def test_timer_fires_service_repeatedly(
 
 
 def test_disable_now_leaves_nothing_active(
-    user_manager: UserManager, units: Callable[[str, str], Path], tmp_path: Path
+    user_manager: SystemdUserManager, units: Callable[[str, str], Path], tmp_path: Path
 ) -> None:
     """`disable --now` stops and disables a socket, its running service and a timer."""
     port = _free_port()
@@ -147,6 +154,7 @@ def test_disable_now_leaves_nothing_active(
         pass
 
 
+@pytest.mark.skipif(running_manager_requested(), reason=NO_SECOND_MANAGER)
 def test_teardown_leaves_nothing(tmp_path: Path) -> None:
     """A second manager started and stopped leaves no process, cgroup or /run/systemd change."""
     before = host_snapshot()

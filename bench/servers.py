@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import socket
 import subprocess
@@ -29,13 +30,15 @@ def accepts(port: int) -> bool:
     return False
 
 
-def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    """Poll condition every 10 ms; raise BenchmarkError naming `what` after `timeout` s."""
+def wait_until(
+    condition: Callable[[], bool], timeout: float, what: str, interval: float = 0.01
+) -> None:
+    """Poll condition every `interval` s; raise BenchmarkError naming `what` after `timeout` s."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
             return
-        time.sleep(0.01)
+        time.sleep(interval)
     raise BenchmarkError(f"timed out after {timeout} s waiting for {what}")
 
 
@@ -68,13 +71,20 @@ class Child:
             raise BenchmarkError(redact(f"{self.name} is not running; its log ends with:\n{tail}"))
 
     def stop(self, sig: signal.Signals = signal.SIGTERM) -> None:
-        """Signal the child (only ours, by its own handle), then make sure it is gone."""
+        """Signal the child's own process group (it got its own session), wait for the child,
+        then sweep the group: fcgiwrap's pre-forked workers can sit out a SIGTERM in accept()."""
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
+        if process is None:
             return
-        process.send_signal(sig)
+        _signal_group(process.pid, sig)
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            process.kill()
+            _signal_group(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
+        _signal_group(process.pid, signal.SIGKILL)
+
+
+def _signal_group(group: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(group, sig)

@@ -1,0 +1,224 @@
+"""The gate section of BENCHMARKS.md, computed from a results JSON (pure: no I/O)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bench.stats import Summary, ratio, summarize
+
+Result = Mapping[str, Any]
+
+VARIANT_LABELS = {
+    "gate-socket-warm": "gate, socket-activated, warm",
+    "gate-socket-idle": "gate, first request after idle exit",
+    "gate-daemon": "gate, detached daemon",
+    "nginx": "nginx + fcgiwrap",
+    "file": "`file://` (floor)",
+}
+WARM_GATES = ("gate-socket-warm", "gate-daemon")
+WARM_LIMIT = 1.1
+SPEEDUP_GOAL = 20.0
+IDLE_LIMIT_S = 0.25
+
+
+@dataclass(frozen=True)
+class Goal:
+    """One goal of issue 3, what was measured for it and whether it is met."""
+
+    text: str
+    measured: str
+    met: bool
+
+
+def summary(result: Result, operation: str, variant: str) -> Summary:
+    """Median and spread of one (operation, variant) series."""
+    samples: Sequence[float] = result["samples_s"][operation][variant]
+    return summarize(samples)
+
+
+def versus(result: Result, operation: str, variant: str, baseline: str) -> float:
+    """Median of a variant divided by the median of its baseline, same operation, same run."""
+    return ratio(
+        summary(result, operation, variant).median, summary(result, operation, baseline).median
+    )
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f}"
+
+
+def _operation_label(result: Result, operation: str) -> str:
+    if operation == "ls-remote":
+        return "`git ls-remote` (small repo)"
+    repo = operation.removeprefix("clone-")
+    size = result.get("repos", {}).get(repo, {}).get("bytes_on_disk")
+    return f"`git clone` {repo} ({size / 1e6:.2f} MB)" if size else f"`git clone` {repo}"
+
+
+def latency_table(result: Result) -> str:
+    """Medians in ms per operation and variant, with the interquartile range."""
+    variants = list(VARIANT_LABELS)
+    lines = [
+        "| operation | " + " | ".join(VARIANT_LABELS[v] for v in variants) + " |",
+        "|---|" + "---:|" * len(variants),
+    ]
+    for operation in result["samples_s"]:
+        cells = []
+        for variant in variants:
+            s = summary(result, operation, variant)
+            cells.append(f"**{_ms(s.median)}** ({_ms(s.p25)}-{_ms(s.p75)})")
+        lines.append(f"| {_operation_label(result, operation)} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+RATIO_COLUMNS = (
+    ("gate-socket-warm", "nginx"),
+    ("gate-daemon", "nginx"),
+    ("gate-socket-idle", "nginx"),
+    ("gate-socket-warm", "file"),
+    ("gate-daemon", "file"),
+    ("nginx", "file"),
+)
+
+
+def ratio_table(result: Result) -> str:
+    """Ratios of medians taken in the same run."""
+    heads = [f"{VARIANT_LABELS[a]} / {VARIANT_LABELS[b]}" for a, b in RATIO_COLUMNS]
+    lines = ["| operation | " + " | ".join(heads) + " |", "|---|" + "---:|" * len(heads)]
+    for operation in result["samples_s"]:
+        cells = [f"{versus(result, operation, a, b):.2f}x" for a, b in RATIO_COLUMNS]
+        lines.append(f"| {_operation_label(result, operation)} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _warm_goal(result: Result) -> Goal:
+    ratios = {
+        (op, v): versus(result, op, v, "nginx") for op in result["samples_s"] for v in WARM_GATES
+    }
+    (op, variant), worst = max(ratios.items(), key=lambda item: item[1])
+    return Goal(
+        f"warm gate (socket-activated and daemon) ≤ {WARM_LIMIT}x nginx + fcgiwrap on every operation",
+        f"worst {worst:.2f}x ({op}, {VARIANT_LABELS[variant]})",
+        worst <= WARM_LIMIT,
+    )
+
+
+def _speedup_goal(result: Result) -> Goal:
+    historical = float(result["reference"]["historical_per_request_ls_remote_s"])
+    warm = summary(result, "ls-remote", "gate-socket-warm").median
+    speedup = ratio(historical, warm)
+    return Goal(
+        f"warm socket-activated `ls-remote` ≥ {SPEEDUP_GOAL:.0f}x faster than the historical "
+        f"per-request (`Accept=yes`) gate, {_ms(historical)} ms: issue 3's reference figure, not measured here",
+        f"{speedup:.1f}x ({_ms(warm)} ms)",
+        speedup >= SPEEDUP_GOAL,
+    )
+
+
+def _idle_goal(result: Result) -> Goal:
+    first = summary(result, "ls-remote", "gate-socket-idle").median
+    return Goal(
+        f"first request after an idle exit ≤ {IDLE_LIMIT_S} s (measured as a whole `ls-remote`: "
+        "socket trigger, gate start-up, 401 round trip, two authenticated requests)",
+        f"{_ms(first)} ms",
+        first <= IDLE_LIMIT_S,
+    )
+
+
+def _lean_goal(result: Result) -> Goal:
+    imports = result["imports"]
+    extra = list(imports["not_needed_imported"])
+    found = (
+        f"imports {', '.join(extra)}"
+        if extra
+        else "none of "
+        + ", ".join(f"`{name}`" for name in ("pydantic", "tenacity", "sh", "reconciler"))
+    )
+    return Goal(
+        "lean start-up: the gate imports only what serving needs",
+        f"{imports['gate_import_us'] / 1000:.1f} ms of imports in {imports['gate_modules']} modules "
+        f"(bare interpreter: {imports['python_floor_import_us'] / 1000:.1f} ms); {found}",
+        not extra,
+    )
+
+
+def goals(result: Result) -> list[Goal]:
+    """Every goal of issue 3 with its verdict."""
+    return [_warm_goal(result), _speedup_goal(result), _idle_goal(result), _lean_goal(result)]
+
+
+def goals_table(result: Result) -> str:
+    """The goals as a table with a yes/NO column."""
+    lines = ["| goal (issue 3) | measured | met |", "|---|---|---|"]
+    for goal in goals(result):
+        lines.append(f"| {goal.text} | {goal.measured} | {'yes' if goal.met else '**NO**'} |")
+    return "\n".join(lines)
+
+
+def imports_table(result: Result) -> str:
+    """Where the gate's start-up import time goes, per top-level package."""
+    imports = result["imports"]
+    lines = ["| package | own import time (ms) |", "|---|---:|"]
+    for package, micros in imports["gate_by_package_us"].items():
+        lines.append(f"| `{package}` | {micros / 1000:.1f} |")
+    return "\n".join(lines)
+
+
+def machine_table(result: Result) -> str:
+    """The machine and software the figures were taken on."""
+    lines = ["| | |", "|---|---|"]
+    for key, value in result["machine"].items():
+        lines.append(f"| {key} | {value} |")
+    return "\n".join(lines)
+
+
+def conditions(result: Result) -> str:
+    """When, at which commit, how many samples and under what load the figures were taken."""
+    schedule = result["schedule"]
+    cut = " The time budget cut the run short." if schedule["truncated"] else ""
+    note = f" {result['conditions']}" if result.get("conditions") else ""
+    return (
+        f"Taken {result['taken_at']} to {result['finished_at']} at project commit "
+        f"`{result['project_commit']}` (terok-gate {result['gate_version']}): "
+        f"{schedule['rounds']} samples per figure after {schedule['warmup']} warm-up round(s), "
+        f"{schedule['order']}; the idle variant waits for the gate's exit "
+        f"(`--idle-timeout {schedule['idle_timeout_s']}`) before each sample, untimed. "
+        f"Load average (1 min): {result['load_before'][0]} before, "
+        f"{result['load_during_max']} at most during, {result['load_after'][0]} after.{cut}{note}"
+    )
+
+
+def startup(result: Result) -> str:
+    """The start-up figures in prose, then the import profile."""
+    imports = result["imports"]
+    return (
+        f"A fresh `terok-gate --foreground` answers its first health request "
+        f"{_ms(imports['gate_start_to_health_s'])} ms after it is started (bare `python -c pass`: "
+        f"{_ms(imports['bare_python_s'])} ms). Up to and including its first served `ls-remote` it "
+        f"imports {imports['gate_modules']} modules in {imports['gate_import_us'] / 1000:.1f} ms "
+        f"(`python -X importtime`, median of {imports['runs']}; the bare interpreter's own "
+        f"start-up imports: {imports['python_floor_import_us'] / 1000:.1f} ms). "
+        f"Own import time per top-level package:\n\n{imports_table(result)}"
+    )
+
+
+def render(result: Result) -> str:
+    """The whole generated gate section of BENCHMARKS.md."""
+    parts = [
+        "## terok-gate: git over HTTP (issue 3)",
+        conditions(result),
+        "### Goals",
+        goals_table(result),
+        "### Latency: median in ms (interquartile range)",
+        latency_table(result),
+        "### Ratios of medians (same run)",
+        ratio_table(result),
+        "### Start-up cost",
+        startup(result),
+        "### Machine",
+        machine_table(result),
+        "Raw samples: [`bench/results/gate.json`](bench/results/gate.json).",
+    ]
+    return "\n\n".join(parts)

@@ -1,0 +1,188 @@
+"""The gate benchmark of issue 3: every server up at once, every operation interleaved."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import terok_gate
+from bench import machine
+from bench.commands import run
+from bench.errors import BenchmarkError
+from bench.gate import imports
+from bench.gate.gate import GateConfig, GateDaemon, SocketGate, wait_healthy, write_token_file
+from bench.gate.git import git_env
+from bench.gate.nginx import NginxGit, missing_tools
+from bench.gate.operations import OPERATIONS, GitOps, UrlFor
+from bench.gate.repos import LARGE, SMALL, build
+from bench.options import Options
+from bench.runner import Case, Schedule, interleave
+from bench.servers import free_port
+from tests.harness.systemd_user import UserManager, cannot_start_reason
+
+BENCH_DIR = Path(__file__).resolve().parents[1]
+IDLE_TIMEOUT = 1  # seconds: the idle variant's gate exits this long after its last request
+WARM_IDLE_TIMEOUT = 3600  # the warm variant must not exit during the run
+VARIANTS = ("gate-socket-warm", "gate-socket-idle", "gate-daemon", "nginx", "file")
+REFERENCE = {
+    "historical_per_request_ls_remote_s": 0.555,
+    "historical_python_start_per_request_s": 0.185,
+    "nginx_ls_remote_s": 0.018,
+    "nginx_clone_small_s": 0.033,
+    "source": "issue 3: figures measured on a machine like ours, not by this benchmark",
+}
+
+
+@dataclass
+class Site:
+    """Every server of the benchmark, running, and how to reach each repository through it."""
+
+    root: Path
+    heads: dict[str, str]
+    repo_info: dict[str, dict[str, object]]
+    urls: dict[str, UrlFor]
+    warm: SocketGate
+    idle: SocketGate
+    config: GateConfig
+    tokens: dict[str, str]
+
+
+def ensure_baseline_installed(progress: Callable[[str], None]) -> None:
+    """Install nginx and fcgiwrap with bench/install-deps.sh when they are missing."""
+    if missing := missing_tools():
+        progress(f"installing {missing} with bench/install-deps.sh")
+        completed = subprocess.run(["bash", str(BENCH_DIR / "install-deps.sh")], check=False)
+        if completed.returncode != 0 or missing_tools():
+            raise BenchmarkError(f"cannot install {missing_tools()}: see bench/install-deps.sh")
+
+
+def _http_url(port: int, tokens: dict[str, str]) -> UrlFor:
+    # The gate ignores the password; nginx checks it. Both see the same Basic credentials.
+    return lambda repo: f"http://{tokens[repo]}:x@127.0.0.1:{port}/{repo}.git"
+
+
+def _user_manager(root: Path, stack: contextlib.ExitStack) -> UserManager:
+    if reason := cannot_start_reason():
+        raise BenchmarkError(
+            f"the socket-activated variants need the systemd --user harness: {reason}"
+        )
+    manager = UserManager(root / "manager")
+    manager.start()
+    stack.callback(manager.stop)
+    return manager
+
+
+@contextlib.contextmanager
+def site(progress: Callable[[str], None]) -> Iterator[Site]:
+    """Build the repositories, start every server, and tear all of it down afterwards."""
+    with contextlib.ExitStack() as stack:
+        root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-gate-")))
+        base, scratch = root / "repos", root / "scratch"
+        base.mkdir()
+        progress("generating the repositories")
+        repo_info = {spec.name: build(spec, base, scratch) for spec in (SMALL, LARGE)}
+        tokens = write_token_file(root / "tokens.json", list(repo_info))
+        config = GateConfig(base, root / "tokens.json")
+        manager = _user_manager(root, stack)
+        warm = SocketGate(manager, "bench-gate-warm", config, free_port(), WARM_IDLE_TIMEOUT)
+        idle = SocketGate(manager, "bench-gate-idle", config, free_port(), IDLE_TIMEOUT)
+        for socket_gate in (warm, idle):
+            socket_gate.install()
+            stack.callback(socket_gate.remove)
+        daemon = GateDaemon(config, free_port(), root / "gate.pid")
+        nginx = NginxGit(root / "nginx", base, free_port(), {t: "x" for t in tokens.values()})
+        (root / "nginx").mkdir()
+        for server in (daemon, nginx):
+            stack.callback(server.stop)
+            server.start()
+        urls: dict[str, UrlFor] = {
+            "gate-socket-warm": _http_url(warm.port, tokens),
+            "gate-socket-idle": _http_url(idle.port, tokens),
+            "gate-daemon": _http_url(daemon.port, tokens),
+            "nginx": _http_url(nginx.port, tokens),
+            "file": lambda repo: f"file://{base}/{repo}.git",
+        }
+        heads = {name: str(info["head"]) for name, info in repo_info.items()}
+        yield Site(root, heads, repo_info, urls, warm, idle, config, tokens)
+
+
+def _preparation(the_site: Site, variant: str) -> Callable[[], None]:
+    """What must hold before each sample of a variant (untimed)."""
+    if variant == "gate-socket-idle":
+        return lambda: the_site.idle.wait_exited(timeout=IDLE_TIMEOUT + 30)
+    if variant == "gate-socket-warm":
+        return lambda: _keep_warm(the_site.warm)
+    return lambda: None
+
+
+def _keep_warm(gate: SocketGate) -> None:
+    """A warm sample needs the gate running already; start it by a health request if not."""
+    if gate.state() != "active":
+        wait_healthy(gate.port)
+
+
+def cases(the_site: Site) -> list[Case]:
+    """Every (operation, variant) pair as a timed case."""
+    ops = GitOps(git_env(the_site.root / "scratch"), the_site.root / "clones", the_site.heads)
+    (the_site.root / "clones").mkdir()
+    return [
+        case
+        for variant in VARIANTS
+        for case in ops.cases(variant, the_site.urls[variant], _preparation(the_site, variant))
+    ]
+
+
+def _project_commit() -> str:
+    with contextlib.suppress(BenchmarkError):
+        head = run(["git", "-C", str(BENCH_DIR.parent), "rev-parse", "--short", "HEAD"]).strip()
+        dirty = run(["git", "-C", str(BENCH_DIR.parent), "status", "--porcelain"]).strip()
+        return f"{head}{' (with uncommitted changes)' if dirty else ''}"
+    return "unknown"
+
+
+def run_gate(options: Options) -> dict[str, object]:
+    """Run the whole gate benchmark and return its result (JSON-ready)."""
+    ensure_baseline_installed(options.progress)
+    if shutil.which("git") is None:
+        raise BenchmarkError("git is not installed")
+    result: dict[str, object] = {"suite": "gate", "schema": 1, "taken_at": machine.utc_now()}
+    result["machine"] = machine.describe()
+    result["load_before"] = machine.load_average()
+    loads: list[list[float]] = []
+
+    def progress(message: str) -> None:
+        loads.append(machine.load_average())
+        options.progress(message)
+
+    schedule = Schedule(options.samples, options.warmup, time_budget=options.time_budget)
+    with site(options.progress) as the_site:
+        measured = interleave(cases(the_site), schedule, progress=progress)
+        options.progress("measuring the gate's start-up imports")
+        result["imports"] = imports.measure(
+            the_site.config, the_site.tokens, runs=1 if options.quick else 5
+        )
+        result["repos"] = the_site.repo_info
+    result["finished_at"] = machine.utc_now()
+    result["load_after"] = machine.load_average()
+    result["load_during_max"] = max((load[0] for load in loads), default=0.0)
+    result["project_commit"] = _project_commit()
+    result["gate_version"] = terok_gate.__version__
+    result["schedule"] = {
+        "samples": options.samples,
+        "warmup": options.warmup,
+        "rounds": measured.rounds,
+        "truncated": measured.truncated,
+        "order": f"all cases once per round, shuffled anew each round (seed {schedule.seed})",
+        "idle_timeout_s": IDLE_TIMEOUT,
+    }
+    result["samples_s"] = {
+        op: {v: [round(s, 6) for s in measured.samples[(op, v)]] for v in VARIANTS}
+        for op in OPERATIONS
+    }
+    result["reference"] = REFERENCE
+    return result

@@ -1,0 +1,32 @@
+"""Every benchmark suite `python -m bench` knows. A suite runs, returns a JSON-ready result,
+and renders that result as its own section of BENCHMARKS.md. Suites load lazily, so one
+suite's imports never weigh on another's figures."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bench.options import Options
+
+
+@dataclass(frozen=True)
+class Suite:
+    """One suite: how to run it and how to render its result."""
+
+    name: str
+    run: Callable[[Options], dict[str, object]]
+    render: Callable[[Mapping[str, Any]], str]
+    summary: Callable[[Mapping[str, Any]], str]  # short table printed by --quick
+
+
+def _gate() -> Suite:
+    from bench.gate.render import latency_table, render
+    from bench.gate.suite import run_gate
+
+    return Suite("gate", run_gate, render, latency_table)
+
+
+# name -> loader, in the order the suites run and their sections appear in BENCHMARKS.md
+SUITES: dict[str, Callable[[], Suite]] = {"gate": _gate}

@@ -1,0 +1,177 @@
+"""Per-task tokens: parsed from the token file, looked up by digest, re-read on change.
+
+Tokens are looked up by their SHA-256 digest, so neither a dictionary probe nor a
+comparison ever runs over the secret itself: the time an answer takes does not reveal
+how much of a guessed token was right. The gate never writes the token file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from structlog.typing import FilteringBoundLogger
+
+MAX_TOKEN_FILE_BYTES = 16 * 1024 * 1024
+ADMIN_TASK = "admin"
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What a token may do: one project's repository (or every one), for one task."""
+
+    project: str | None  # None: every repository (the admin token)
+    task: str
+
+    def allows(self, project: str) -> bool:
+        """Say whether this grant covers `project`'s repository."""
+        return self.project is None or self.project == project
+
+
+ADMIN = Grant(project=None, task=ADMIN_TASK)
+
+
+class TokenFileError(ValueError):
+    """The token file cannot be used. The message never contains a token."""
+
+
+def token_digest(token: str) -> bytes:
+    """Return the SHA-256 digest under which a token is stored and looked up."""
+    return hashlib.sha256(token.encode("utf-8", "surrogateescape")).digest()
+
+
+def parse_tokens(raw: bytes) -> dict[bytes, Grant]:
+    """Parse the token file's JSON into grants keyed by token digest."""
+    try:
+        document = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise TokenFileError("it is not UTF-8 text") from None
+    except json.JSONDecodeError as error:
+        where = f"line {error.lineno} column {error.colno}"
+        raise TokenFileError(f"it is not valid JSON ({error.msg} at {where})") from None
+    if not isinstance(document, dict):
+        raise TokenFileError('its top level must be an object {"<token>": {"project", "task"}}')
+    return {
+        token_digest(token): _grant(number, token, entry)
+        for number, (token, entry) in enumerate(document.items(), start=1)
+    }
+
+
+def _grant(number: int, token: str, entry: object) -> Grant:
+    where = f"entry {number}"
+    if not token:
+        raise TokenFileError(f"{where} has an empty token")
+    if not isinstance(entry, dict):
+        raise TokenFileError(f'{where} must be an object {{"project": ..., "task": ...}}')
+    project = entry.get("project", entry.get("scope"))
+    task = entry.get("task")
+    if not isinstance(project, str) or not project:
+        raise TokenFileError(f'{where} needs a non-empty "project" (or "scope") string')
+    if not isinstance(task, str) or not task:
+        raise TokenFileError(f'{where} needs a non-empty "task" string')
+    return Grant(project=project, task=task)
+
+
+Signature = tuple[int, ...] | str
+
+
+def _signature(path: Path) -> Signature:
+    """Return what changes whenever the file is replaced or rewritten (cheap: one stat)."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return "missing"
+    except OSError as error:
+        return f"unreadable: {error.strerror}"
+    return (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_ctime_ns, st.st_size)
+
+
+class TokenFile:
+    """The token file as of the latest request. Missing or corrupt: every token is denied."""
+
+    def __init__(self, path: Path, log: FilteringBoundLogger) -> None:
+        self.path = path
+        self._log = log
+        self._signature: Signature | None = None
+        self._grants: Mapping[bytes, Grant] | None = None
+        self._lock = threading.Lock()
+
+    def grants(self) -> Mapping[bytes, Grant] | None:
+        """Return the current grants, or None while the file is unusable."""
+        signature = _signature(self.path)
+        if signature != self._signature:
+            with self._lock:
+                if signature != self._signature:
+                    self._reload(signature)
+        return self._grants
+
+    def _reload(self, signature: Signature) -> None:
+        try:
+            grants, signature = self._read()
+        except (OSError, TokenFileError) as error:
+            self._grants = None
+            problem = error.strerror if isinstance(error, OSError) else str(error)
+            self._log.error(
+                "token file unusable: denying every request until it is fixed",
+                token_file=str(self.path),
+                problem=problem,
+            )
+        else:
+            self._grants = grants
+            self._log.info("token file loaded", token_file=str(self.path), tokens=len(grants))
+        self._signature = signature
+
+    def _read(self) -> tuple[dict[bytes, Grant], Signature]:
+        fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            st = os.fstat(fd)
+            self._warn_if_exposed(st.st_mode)
+            raw = _read_all(fd)
+        finally:
+            os.close(fd)
+        signature = (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_ctime_ns, st.st_size)
+        return parse_tokens(raw), signature
+
+    def _warn_if_exposed(self, mode: int) -> None:
+        if mode & 0o077:
+            self._log.warning(
+                "token file is readable by group or others: run chmod 600 on it",
+                token_file=str(self.path),
+                mode=oct(mode & 0o777),
+            )
+
+
+def _read_all(fd: int) -> bytes:
+    pieces, total = [], 0
+    while piece := os.read(fd, 65536):
+        total += len(piece)
+        if total > MAX_TOKEN_FILE_BYTES:
+            raise TokenFileError(f"it is larger than {MAX_TOKEN_FILE_BYTES} bytes")
+        pieces.append(piece)
+    return b"".join(pieces)
+
+
+class Keyring:
+    """Answers which grant a presented token carries: the admin token or the token file's."""
+
+    def __init__(self, token_file: TokenFile, admin_digest: bytes | None) -> None:
+        self._token_file = token_file
+        self._admin_digest = admin_digest
+
+    def lookup(self, token: str) -> Grant | None:
+        """Return the token's grant, or None (unknown token, or the token file is unusable)."""
+        grants = self._token_file.grants()
+        if grants is None:
+            return None
+        digest = token_digest(token)
+        if self._admin_digest is not None and hmac.compare_digest(digest, self._admin_digest):
+            return ADMIN
+        return grants.get(digest)

@@ -1,0 +1,109 @@
+"""The one place that runs commands: argument lists through `sh`, one error type.
+
+`sh` costs tens of milliseconds to import, so it is imported on the first command, not
+before: a run with nothing to ask the host about never pays for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import shlex
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from reconciler.errors import ReconcileError
+
+log = logging.getLogger(__name__)
+
+# stderr phrases of systemctl/D-Bus failures that can pass by themselves.
+_TRANSIENT = (
+    "connection timed out",
+    "timeout was reached",
+    "resource temporarily unavailable",
+    "transport endpoint is not connected",
+    "connection reset by peer",
+    "is destructive",
+    "job canceled",
+    "was canceled",
+)
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What a finished command printed."""
+
+    argv: tuple[str, ...]
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+class CommandError(ReconcileError):
+    """A command failed; carries everything needed to explain or retry it."""
+
+    def __init__(
+        self, argv: Sequence[str], exit_code: int | None, stdout: str, stderr: str
+    ) -> None:
+        self.argv = tuple(argv)
+        self.returncode = exit_code  # None: timed out (exit_code is the CLI's, see errors.py)
+        self.stdout = stdout
+        self.stderr = stderr
+        self.transient = is_transient(exit_code, stderr)
+        status = "timed out" if exit_code is None else f"exited with {exit_code}"
+        last = stderr.strip().splitlines()[-1] if stderr.strip() else "no message"
+        super().__init__(f"`{shlex.join(self.argv)}` {status}: {last}")
+
+
+def is_transient(exit_code: int | None, stderr: str) -> bool:
+    """Whether waiting can help: timeouts and busy or restarting managers, nothing else."""
+    if exit_code is None:
+        return True
+    lowered = stderr.lower()
+    return any(phrase in lowered for phrase in _TRANSIENT)
+
+
+class Runner(Protocol):
+    """Runs one command; raises CommandError unless it exits 0."""
+
+    def __call__(
+        self,
+        argv: Sequence[str],
+        *,
+        timeout: float = 30.0,
+        env: Mapping[str, str] | None = None,
+    ) -> CommandResult: ...
+
+
+def _text(data: bytes | str | None) -> str:
+    if data is None:
+        return ""
+    return data if isinstance(data, str) else data.decode("utf-8", "replace")
+
+
+def run(
+    argv: Sequence[str], *, timeout: float = 30.0, env: Mapping[str, str] | None = None
+) -> CommandResult:
+    """Run `argv` (never through a shell) and return what it printed."""
+    import sh  # lazy on purpose, see the module docstring
+
+    log.debug("+ %s", shlex.join(argv))
+    try:
+        command = sh.Command(argv[0])
+        done = command(
+            *argv[1:],
+            _return_cmd=True,
+            _tty_out=False,
+            _timeout=timeout,
+            _truncate_exc=False,
+            _env=None if env is None else dict(env),
+        )
+    except sh.CommandNotFound:
+        raise CommandError(argv, 127, "", f"{argv[0]}: command not found") from None
+    except sh.TimeoutException:
+        raise CommandError(argv, None, "", f"no answer within {timeout} s") from None
+    except sh.ErrorReturnCode as error:
+        raise CommandError(
+            argv, error.exit_code, _text(error.stdout), _text(error.stderr)
+        ) from None
+    return CommandResult(tuple(argv), done.exit_code or 0, _text(done.stdout), _text(done.stderr))

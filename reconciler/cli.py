@@ -1,28 +1,186 @@
-"""Command line of gate-reconcile: parsing, exit codes, the only place that prints."""
+"""Command line of gate-reconcile: parsing, exit codes, the only place that prints.
+
+Heavy modules (pydantic, the planner) are imported inside the commands that need them,
+so `--help` and usage errors stay cheap.
+"""
+
+from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, NoReturn
 
 from reconciler import __version__
+from reconciler.errors import (
+    EXIT_BLOCKED,
+    EXIT_CHANGES,
+    EXIT_IN_SYNC,
+    EXIT_RUNTIME_ERROR,
+    ReconcileError,
+    SpecError,
+    UsageError,
+)
+
+if TYPE_CHECKING:
+    from reconciler.desired import Desired
+    from reconciler.spec_source import LoadedSpec
+
+EXIT_CODES = """\
+exit codes:
+  0   in sync: nothing to do
+  2   changes pending (--dry-run / plan)
+  3   blocked: a person must resolve something first (the reasons are printed)
+  1   runtime error
+  64  usage error
+  78  invalid spec (one line per problem: file: field: what is wrong)
+
+spec: --spec PATH, else $GATE_RECONCILE_SPEC, else ${XDG_CONFIG_HOME:-~/.config}/terok/gate.toml,
+else the embedded default (specs/default.toml)."""
+
+OUTCOME_EXIT = {"in_sync": EXIT_IN_SYNC, "changes": EXIT_CHANGES, "blocked": EXIT_BLOCKED}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as UsageError (exit 64), not exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message}", f"see `{self.prog} --help`")
+
+
+def _common() -> _Parser:
+    common = _Parser(add_help=False)
+    common.add_argument(
+        "--spec", metavar="PATH", default=argparse.SUPPRESS, help="the spec file (TOML)"
+    )
+    common.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="print one JSON document"
+    )
+    return common
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Describe the command line."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="gate-reconcile",
         description="Keep the terok git gate running as the desired-state spec says.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[_common()],
     )
     parser.add_argument("--version", action="version", version=f"gate-reconcile {__version__}")
-    parser.add_argument("--dry-run", action="store_true", help="show the plan, change nothing")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="show the plan, change nothing (same as `plan`)"
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, text in (
+        ("plan", "show the plan with unified diffs; change nothing"),
+        ("status", "show what the host looks like now, without planning"),
+        ("schema", "print the JSON Schema of the spec"),
+    ):
+        commands.add_parser(name, help=text, description=text, parents=[_common()])
     return parser
+
+
+def _load(args: argparse.Namespace) -> tuple[LoadedSpec, Desired]:
+    from reconciler.desired import RenderContext, render
+    from reconciler.installation import RECONCILE_PROGRAM, sibling_program
+    from reconciler.spec_source import load_spec
+    from reconciler.xdg import user_unit_dir
+
+    loaded = load_spec(getattr(args, "spec", None), os.environ)
+    context = RenderContext(
+        unit_dir=user_unit_dir(os.environ),
+        reconcile_command=sibling_program(RECONCILE_PROGRAM),
+        spec_path=None if loaded.source.embedded else loaded.source.path,
+    )
+    return loaded, render(loaded.spec, context)
+
+
+def _print_json(document: object) -> None:
+    print(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+def run_plan(args: argparse.Namespace) -> int:
+    """--dry-run / plan: observe, plan, print; the exit code says in sync, changes or blocked."""
+    from reconciler.observe import observe
+    from reconciler.plan import plan
+    from reconciler.report import plan_document, plan_text
+
+    loaded, desired = _load(args)
+    observed = observe(desired)
+    result = plan(desired, observed)
+    if getattr(args, "json", False):
+        _print_json(plan_document(result, loaded.source.label))
+    else:
+        sys.stdout.write(plan_text(result, desired, observed, loaded.source.label))
+    return OUTCOME_EXIT[result.outcome]
+
+
+def run_status(args: argparse.Namespace) -> int:
+    """status: the observed state, human or JSON, without planning."""
+    from reconciler.observe import observe
+    from reconciler.report import status_document, status_text
+
+    loaded, desired = _load(args)
+    observed = observe(desired, thorough=True)
+    if getattr(args, "json", False):
+        _print_json(status_document(desired, observed, loaded.source.label))
+    else:
+        sys.stdout.write(status_text(desired, observed, loaded.source.label))
+    return EXIT_IN_SYNC
+
+
+def run_schema(args: argparse.Namespace) -> int:
+    """schema: the JSON Schema of gate.toml (specs/schema.json is this output)."""
+    from reconciler.spec import json_schema
+
+    _print_json(json_schema())
+    return EXIT_IN_SYNC
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "plan": run_plan,
+    "status": run_status,
+    "schema": run_schema,
+}
+
+
+def _command(args: argparse.Namespace) -> Callable[[argparse.Namespace], int]:
+    if args.command and args.dry_run and args.command != "plan":
+        raise UsageError(f"--dry-run does not go with {args.command}", "use one of them")
+    if args.command:
+        return COMMANDS[args.command]
+    if args.dry_run:
+        return run_plan
+    raise UsageError(
+        "say what to do: --dry-run (or plan), status or schema", "see `gate-reconcile --help`"
+    )
+
+
+def _report(error: ReconcileError) -> int:
+    if isinstance(error, SpecError):
+        for line in error.lines():
+            print(line, file=sys.stderr)
+        return error.exit_code
+    print(f"gate-reconcile: error: {error.message}", file=sys.stderr)
+    if error.hint:
+        print(f"gate-reconcile: hint: {error.hint}", file=sys.stderr)
+    return error.exit_code
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run gate-reconcile and return its exit code."""
-    build_parser().parse_args(argv)
-    print("gate-reconcile: planning is not built yet; nothing was changed.")
-    return 0
+    try:
+        args = build_parser().parse_args(argv)
+        return _command(args)(args)
+    except ReconcileError as error:
+        return _report(error)
+    except OSError as error:
+        print(f"gate-reconcile: error: {error}", file=sys.stderr)
+        return EXIT_RUNTIME_ERROR
 
 
 if __name__ == "__main__":

@@ -42,3 +42,30 @@ def by_package(records: Iterable[Imported]) -> dict[str, int]:
         root = record.module.split(".")[0]
         sums[root] = sums.get(root, 0) + record.self_us
     return dict(sorted(sums.items(), key=lambda item: item[1], reverse=True))
+
+
+def _chain(records: list[Imported], index: int) -> list[str]:
+    """The modules from the top-level import down to records[index].
+
+    -X importtime prints a module after everything it imported, so a record's parent is
+    the next record one level shallower."""
+    chain = [records[index].module]
+    depth = records[index].depth
+    for record in records[index + 1 :]:
+        if record.depth < depth:
+            chain.insert(0, record.module)
+            depth = record.depth
+    return chain
+
+
+def pulled_in_by(records: list[Imported], packages: Iterable[str]) -> dict[str, list[str]]:
+    """For each package that was imported, the chain of imports that first pulled it in."""
+    found: dict[str, list[str]] = {}
+    for package in packages:
+        for index, record in enumerate(records):
+            if record.module == package or record.module.startswith(f"{package}."):
+                chain = _chain(records, index)
+                inside = [m == package or m.startswith(f"{package}.") for m in chain]
+                found[package] = chain[: inside.index(True) + 1]
+                break
+    return found

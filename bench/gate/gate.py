@@ -9,13 +9,13 @@ import json
 import os
 import re
 import signal
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench.commands import run
 from bench.errors import BenchmarkError
+from bench.gate.install import GateInstall
 from bench.servers import wait_until
 from tests.harness.systemd_user import UserManager
 
@@ -40,16 +40,6 @@ ExecStart={command} --base-path {base} --token-file {tokens} --idle-timeout {idl
 """
 
 _PLAIN_PATH = re.compile(r"^[A-Za-z0-9/._-]+$")
-
-
-def gate_command() -> Path:
-    """The terok-gate to measure: $BENCH_GATE_COMMAND, else the benchmark interpreter's script."""
-    script = Path(
-        os.environ.get("BENCH_GATE_COMMAND") or Path(sys.executable).parent / "terok-gate"
-    )
-    if not script.exists():
-        raise BenchmarkError(f"{script} is missing: install the project (pip install -e .)")
-    return script
 
 
 def write_token_file(path: Path, repos: list[str]) -> dict[str, str]:
@@ -91,8 +81,9 @@ def wait_healthy(port: int, timeout: float = 15, interval: float = 0.01) -> None
 
 @dataclass
 class GateConfig:
-    """What every gate instance in the benchmark serves."""
+    """Which gate runs, and what every instance of it serves."""
 
+    install: GateInstall
     base: Path
     tokens: Path
 
@@ -109,7 +100,7 @@ class GateDaemon:
 
     def start(self) -> None:
         """Start the daemon (the command returns once it has detached) and wait for health."""
-        argv = [str(gate_command()), "--detach", "--pid-file", str(self.pid_file)]
+        argv = [str(self.config.install.command), "--detach", "--pid-file", str(self.pid_file)]
         argv += [*self.config.args(), "--port", str(self.port), "--bind", "127.0.0.1"]
         run([*argv, "--idle-timeout", "0"], timeout=30)
         wait_healthy(self.port)
@@ -153,7 +144,7 @@ class SocketGate:
 
     def install(self) -> None:
         """Write both units, load them and start listening."""
-        for path in (gate_command(), self.config.base, self.config.tokens):
+        for path in (self.config.install.command, self.config.base, self.config.tokens):
             if not _PLAIN_PATH.match(str(path)):
                 raise BenchmarkError(f"{path}: the benchmark needs a path without spaces or %")
         unit_dir = self.manager.unit_dir
@@ -163,7 +154,7 @@ class SocketGate:
         (unit_dir / self.service).write_text(
             _SERVICE_UNIT.format(
                 name=self.name,
-                command=gate_command(),
+                command=self.config.install.command,
                 base=self.config.base,
                 tokens=self.config.tokens,
                 idle=self.idle,

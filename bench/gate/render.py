@@ -21,6 +21,18 @@ WARM_GATES = ("gate-socket-warm", "gate-daemon")
 WARM_LIMIT = 1.1
 SPEEDUP_GOAL = 20.0
 IDLE_LIMIT_S = 0.25
+# Not needed to serve git over plain HTTP from threads: the reconciler's dependencies,
+# pretty console output, an event loop, TLS.
+NOT_NEEDED_TO_SERVE = (
+    "pydantic",
+    "tenacity",
+    "sh",
+    "reconciler",
+    "rich",
+    "pygments",
+    "asyncio",
+    "ssl",
+)
 
 
 @dataclass(frozen=True)
@@ -130,11 +142,12 @@ def _idle_goal(result: Result) -> Goal:
 def _lean_goal(result: Result) -> Goal:
     imports = result["imports"]
     extra = list(imports["not_needed_imported"])
+    chains = imports.get("pulled_in_by", {})
     found = (
-        f"imports {', '.join(extra)}"
+        "not needed to serve: "
+        + "; ".join(f"`{name}` via {' → '.join(chains.get(name, []))}" for name in extra)
         if extra
-        else "none of "
-        + ", ".join(f"`{name}`" for name in ("pydantic", "tenacity", "sh", "reconciler"))
+        else "nothing of " + ", ".join(f"`{name}`" for name in NOT_NEEDED_TO_SERVE)
     )
     return Goal(
         "lean start-up: the gate imports only what serving needs",
@@ -193,13 +206,17 @@ def conditions(result: Result) -> str:
 def startup(result: Result) -> str:
     """The start-up figures in prose, then the import profile."""
     imports = result["imports"]
+    installed = result.get("gate_install", {}).get("what", "unknown")
     return (
-        f"A fresh `terok-gate --foreground` answers its first health request "
-        f"{_ms(imports['gate_start_to_health_s'])} ms after it is started (bare `python -c pass`: "
-        f"{_ms(imports['bare_python_s'])} ms). Up to and including its first served `ls-remote` it "
-        f"imports {imports['gate_modules']} modules in {imports['gate_import_us'] / 1000:.1f} ms "
-        f"(`python -X importtime`, median of {imports['runs']}; the bare interpreter's own "
-        f"start-up imports: {imports['python_floor_import_us'] / 1000:.1f} ms). "
+        f"Measured gate: {installed}. A fresh `terok-gate --foreground` answers its first "
+        f"health request {_ms(imports['gate_start_to_health_s'])} ms after it is started "
+        f"(bare `python -c pass`: {_ms(imports['bare_python_s'])} ms). Up to and including its "
+        f"first served `ls-remote` it imports {imports['gate_modules']} modules in "
+        f"{imports['gate_import_us'] / 1000:.1f} ms (`python -X importtime`, median of "
+        f"{imports['runs']}; the bare interpreter's own start-up imports: "
+        f"{imports['python_floor_import_us'] / 1000:.1f} ms; the same gate run from the "
+        f"development venv, where the test extras add `rich`: "
+        f"{imports['development_venv_import_us'] / 1000:.1f} ms). "
         f"Own import time per top-level package:\n\n{imports_table(result)}"
     )
 

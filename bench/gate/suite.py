@@ -17,6 +17,7 @@ from bench.errors import BenchmarkError
 from bench.gate import imports
 from bench.gate.gate import GateConfig, GateDaemon, SocketGate, wait_healthy, write_token_file
 from bench.gate.git import git_env
+from bench.gate.install import development_install, packages, production_install
 from bench.gate.nginx import NginxGit, missing_tools
 from bench.gate.operations import OPERATIONS, GitOps, UrlFor
 from bench.gate.repos import LARGE, SMALL, build
@@ -87,7 +88,8 @@ def site(progress: Callable[[str], None]) -> Iterator[Site]:
         progress("generating the repositories")
         repo_info = {spec.name: build(spec, base, scratch) for spec in (SMALL, LARGE)}
         tokens = write_token_file(root / "tokens.json", list(repo_info))
-        config = GateConfig(base, root / "tokens.json")
+        progress("installing the gate as an operator would (wheel + runtime dependencies)")
+        config = GateConfig(production_install(scratch), base, root / "tokens.json")
         manager = _user_manager(root, stack)
         warm = SocketGate(manager, "bench-gate-warm", config, free_port(), WARM_IDLE_TIMEOUT)
         idle = SocketGate(manager, "bench-gate-idle", config, free_port(), IDLE_TIMEOUT)
@@ -138,10 +140,13 @@ def cases(the_site: Site) -> list[Case]:
 
 
 def _project_commit() -> str:
+    """HEAD, and whether what is measured (the gate, the bench, the packaging) differs from it."""
+    git = ["git", "-C", str(BENCH_DIR.parent)]
     with contextlib.suppress(BenchmarkError):
-        head = run(["git", "-C", str(BENCH_DIR.parent), "rev-parse", "--short", "HEAD"]).strip()
-        dirty = run(["git", "-C", str(BENCH_DIR.parent), "status", "--porcelain"]).strip()
-        return f"{head}{' (with uncommitted changes)' if dirty else ''}"
+        head = run([*git, "rev-parse", "--short", "HEAD"]).strip()
+        measured = ["terok_gate", "bench", "pyproject.toml"]
+        dirty = run([*git, "status", "--porcelain", "--", *measured]).strip()
+        return f"{head} (with uncommitted changes in {', '.join(measured)})" if dirty else head
     return "unknown"
 
 
@@ -164,8 +169,12 @@ def run_gate(options: Options) -> dict[str, object]:
         measured = interleave(cases(the_site), schedule, progress=progress)
         options.progress("measuring the gate's start-up imports")
         result["imports"] = imports.measure(
-            the_site.config, the_site.tokens, runs=1 if options.quick else 5
+            the_site.config, the_site.tokens, 1 if options.quick else 5, development_install()
         )
+        result["gate_install"] = {
+            "what": the_site.config.install.description,
+            "packages": packages(the_site.config.install),
+        }
         result["repos"] = the_site.repo_info
     result["finished_at"] = machine.utc_now()
     result["load_after"] = machine.load_average()

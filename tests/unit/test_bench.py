@@ -125,6 +125,14 @@ def test_importtime_profile_sums_own_time_per_package() -> None:
     }
 
 
+def test_importtime_names_the_chain_that_pulled_a_package_in() -> None:
+    """For an unwanted package the profile names the imports that led to it, outermost first."""
+    records = importtime.parse(IMPORTTIME_OUTPUT.splitlines())
+    assert importtime.pulled_in_by(records, ("asyncio", "pydantic")) == {
+        "asyncio": ["terok_gate.server", "asyncio"]
+    }
+
+
 def test_redact_hides_url_credentials() -> None:
     """Tokens in URLs never reach an error message."""
     text = "git ls-remote http://bench-token-small:x@127.0.0.1:9/small.git failed"

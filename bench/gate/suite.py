@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
@@ -22,7 +21,7 @@ from bench.gate.nginx import NginxGit, missing_tools
 from bench.gate.operations import OPERATIONS, GitOps, UrlFor
 from bench.gate.repos import LARGE, SMALL, build
 from bench.options import Options
-from bench.runner import Case, Schedule, interleave
+from bench.runner import Case, Measured, Schedule, interleave
 from bench.servers import free_port
 from tests.harness.systemd_user import UserManager, cannot_start_reason
 
@@ -78,35 +77,48 @@ def _user_manager(root: Path, stack: contextlib.ExitStack) -> UserManager:
     return manager
 
 
+def _socket_gates(
+    config: GateConfig, root: Path, stack: contextlib.ExitStack
+) -> tuple[SocketGate, SocketGate]:
+    """The warm and the idle-exiting socket-activated gate, listening under a user manager."""
+    manager = _user_manager(root, stack)
+    warm = SocketGate(manager, "bench-gate-warm", config, free_port(), WARM_IDLE_TIMEOUT)
+    idle = SocketGate(manager, "bench-gate-idle", config, free_port(), IDLE_TIMEOUT)
+    for socket_gate in (warm, idle):
+        stack.callback(socket_gate.remove)
+        socket_gate.install()
+    return warm, idle
+
+
+def _started(server: GateDaemon | NginxGit, stack: contextlib.ExitStack) -> int:
+    """Start a server whose stop the stack will call; return its port."""
+    stack.callback(server.stop)
+    server.start()
+    return server.port
+
+
 @contextlib.contextmanager
 def site(progress: Callable[[str], None]) -> Iterator[Site]:
     """Build the repositories, start every server, and tear all of it down afterwards."""
     with contextlib.ExitStack() as stack:
         root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-gate-")))
         base, scratch = root / "repos", root / "scratch"
-        base.mkdir()
+        for folder in (base, root / "nginx", root / "clones"):
+            folder.mkdir()
         progress("generating the repositories")
         repo_info = {spec.name: build(spec, base, scratch) for spec in (SMALL, LARGE)}
         tokens = write_token_file(root / "tokens.json", list(repo_info))
         progress("installing the gate as an operator would (wheel + runtime dependencies)")
         config = GateConfig(production_install(scratch), base, root / "tokens.json")
-        manager = _user_manager(root, stack)
-        warm = SocketGate(manager, "bench-gate-warm", config, free_port(), WARM_IDLE_TIMEOUT)
-        idle = SocketGate(manager, "bench-gate-idle", config, free_port(), IDLE_TIMEOUT)
-        for socket_gate in (warm, idle):
-            socket_gate.install()
-            stack.callback(socket_gate.remove)
-        daemon = GateDaemon(config, free_port(), root / "gate.pid")
-        nginx = NginxGit(root / "nginx", base, free_port(), {t: "x" for t in tokens.values()})
-        (root / "nginx").mkdir()
-        for server in (daemon, nginx):
-            stack.callback(server.stop)
-            server.start()
+        warm, idle = _socket_gates(config, root, stack)
+        daemon = _started(GateDaemon(config, free_port(), root / "gate.pid"), stack)
+        users = {token: "x" for token in tokens.values()}
+        nginx = _started(NginxGit(root / "nginx", base, free_port(), users), stack)
         urls: dict[str, UrlFor] = {
             "gate-socket-warm": _http_url(warm.port, tokens),
             "gate-socket-idle": _http_url(idle.port, tokens),
-            "gate-daemon": _http_url(daemon.port, tokens),
-            "nginx": _http_url(nginx.port, tokens),
+            "gate-daemon": _http_url(daemon, tokens),
+            "nginx": _http_url(nginx, tokens),
             "file": lambda repo: f"file://{base}/{repo}.git",
         }
         heads = {name: str(info["head"]) for name, info in repo_info.items()}
@@ -131,7 +143,6 @@ def _keep_warm(gate: SocketGate) -> None:
 def cases(the_site: Site) -> list[Case]:
     """Every (operation, variant) pair as a timed case."""
     ops = GitOps(git_env(the_site.root / "scratch"), the_site.root / "clones", the_site.heads)
-    (the_site.root / "clones").mkdir()
     return [
         case
         for variant in VARIANTS
@@ -150,45 +161,53 @@ def _project_commit() -> str:
     return "unknown"
 
 
-def run_gate(options: Options) -> dict[str, object]:
-    """Run the whole gate benchmark and return its result (JSON-ready)."""
-    ensure_baseline_installed(options.progress)
-    if shutil.which("git") is None:
-        raise BenchmarkError("git is not installed")
-    result: dict[str, object] = {"suite": "gate", "schema": 1, "taken_at": machine.utc_now()}
-    result["machine"] = machine.describe()
-    result["load_before"] = machine.load_average()
-    loads: list[list[float]] = []
+def _measure(options: Options, schedule: Schedule, record: dict[str, object]) -> Measured:
+    """Bring every server up, take the interleaved samples, then the start-up profile."""
+    loads: list[float] = []
 
     def progress(message: str) -> None:
-        loads.append(machine.load_average())
+        loads.append(machine.load_average()[0])
         options.progress(message)
 
-    schedule = Schedule(options.samples, options.warmup, time_budget=options.time_budget)
     with site(options.progress) as the_site:
         measured = interleave(cases(the_site), schedule, progress=progress)
         options.progress("measuring the gate's start-up imports")
-        result["imports"] = imports.measure(
-            the_site.config, the_site.tokens, 1 if options.quick else 5, development_install()
-        )
-        result["gate_install"] = {
-            "what": the_site.config.install.description,
-            "packages": packages(the_site.config.install),
+        runs = 1 if options.quick else 5
+        config = the_site.config
+        record["imports"] = imports.measure(config, the_site.tokens, runs, development_install())
+        record["gate_install"] = {
+            "what": config.install.description,
+            "packages": packages(config.install),
         }
-        result["repos"] = the_site.repo_info
-    result["finished_at"] = machine.utc_now()
-    result["load_after"] = machine.load_average()
-    result["load_during_max"] = max((load[0] for load in loads), default=0.0)
-    result["project_commit"] = _project_commit()
-    result["gate_version"] = terok_gate.__version__
-    result["schedule"] = {
-        "samples": options.samples,
-        "warmup": options.warmup,
+        record["repos"] = the_site.repo_info
+    record["load_during_max"] = max(loads, default=0.0)
+    return measured
+
+
+def _schedule_record(schedule: Schedule, measured: Measured) -> dict[str, object]:
+    return {
+        "samples": schedule.samples,
+        "warmup": schedule.warmup,
         "rounds": measured.rounds,
         "truncated": measured.truncated,
         "order": f"all cases once per round, shuffled anew each round (seed {schedule.seed})",
         "idle_timeout_s": IDLE_TIMEOUT,
     }
+
+
+def run_gate(options: Options) -> dict[str, object]:
+    """Run the whole gate benchmark and return its result (JSON-ready)."""
+    ensure_baseline_installed(options.progress)
+    result: dict[str, object] = {"suite": "gate", "schema": 1, "taken_at": machine.utc_now()}
+    result["machine"] = machine.describe()
+    result["load_before"] = machine.load_average()
+    schedule = Schedule(options.samples, options.warmup, time_budget=options.time_budget)
+    measured = _measure(options, schedule, result)
+    result["finished_at"] = machine.utc_now()
+    result["load_after"] = machine.load_average()
+    result["project_commit"] = _project_commit()
+    result["gate_version"] = terok_gate.__version__
+    result["schedule"] = _schedule_record(schedule, measured)
     result["samples_s"] = {
         op: {v: [round(s, 6) for s in measured.samples[(op, v)]] for v in VARIANTS}
         for op in OPERATIONS

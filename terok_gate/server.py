@@ -94,7 +94,12 @@ class Wakeup:
             os.write(self._write, b"!")
 
     def on_signals(self) -> Wakeup:
-        """Become the handler of SIGTERM and SIGINT."""
+        """Become the handler of SIGTERM and SIGINT (call from the main thread).
+
+        The kernel may deliver a signal to any thread; the wakeup fd makes sure the main
+        thread's select returns even then, and the Python handler runs right after.
+        """
+        signal.set_wakeup_fd(self._write)
         for number in (signal.SIGTERM, signal.SIGINT):
             signal.signal(number, self)
         return self

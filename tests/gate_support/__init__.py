@@ -1,0 +1,1 @@
+"""Helpers for the terok-gate tests: the real gate process, real git, fake backends."""

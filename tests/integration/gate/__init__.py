@@ -1,0 +1,1 @@
+"""terok-gate as a real process with real git; the systemd ones are marked integration."""

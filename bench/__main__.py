@@ -91,10 +91,9 @@ def render_document(suites: Sequence[Suite]) -> None:
 def _run(suite: Suite, args: argparse.Namespace) -> None:
     _progress(f"{suite.name}: starting")
     result = suite.run(_options(args))
-    if args.quick:
-        print(
-            f"{suite.name} (quick smoke run, 1 sample each; not a figure):\n{suite.summary(result)}"
-        )
+    if args.quick:  # rendered too, so that the smoke run also proves the rendering works
+        print(f"[{suite.name}: quick smoke run, one sample each: no figure to quote]")
+        print(suite.render(result))
         return
     result["conditions"] = args.note
     _write(suite, result)

@@ -14,6 +14,9 @@ from pathlib import Path
 from bench.commands import redact
 from bench.errors import BenchmarkError
 
+# Turns a command into the command that runs it (for example inside a cgroup of ours).
+Launcher = Callable[[list[str]], list[str]]
+
 
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""

@@ -18,14 +18,13 @@ class Suite:
     name: str
     run: Callable[[Options], dict[str, object]]
     render: Callable[[Mapping[str, Any]], str]
-    summary: Callable[[Mapping[str, Any]], str]  # short table printed by --quick
 
 
 def _gate() -> Suite:
-    from bench.gate.render import latency_table, render
+    from bench.gate.render import render
     from bench.gate.suite import run_gate
 
-    return Suite("gate", run_gate, render, latency_table)
+    return Suite("gate", run_gate, render)
 
 
 # name -> loader, in the order the suites run and their sections appear in BENCHMARKS.md

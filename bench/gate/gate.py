@@ -16,7 +16,7 @@ from pathlib import Path
 from bench.commands import run
 from bench.errors import BenchmarkError
 from bench.gate.install import GateInstall
-from bench.servers import wait_until
+from bench.servers import Launcher, wait_until
 from tests.harness.systemd_user import UserManager
 
 _SOCKET_UNIT = """\
@@ -95,14 +95,16 @@ class GateConfig:
 class GateDaemon:
     """`terok-gate --detach`: started by the benchmark, stopped by its PID file."""
 
-    def __init__(self, config: GateConfig, port: int, pid_file: Path) -> None:
-        self.config, self.port, self.pid_file = config, port, pid_file
+    def __init__(
+        self, config: GateConfig, port: int, pid_file: Path, launch: Launcher = list
+    ) -> None:
+        self.config, self.port, self.pid_file, self._launch = config, port, pid_file, launch
 
     def start(self) -> None:
         """Start the daemon (the command returns once it has detached) and wait for health."""
         argv = [str(self.config.install.command), "--detach", "--pid-file", str(self.pid_file)]
         argv += [*self.config.args(), "--port", str(self.port), "--bind", "127.0.0.1"]
-        run([*argv, "--idle-timeout", "0"], timeout=30)
+        run(self._launch([*argv, "--idle-timeout", "0"]), timeout=30)
         wait_healthy(self.port)
 
     def _our_pid(self) -> int | None:

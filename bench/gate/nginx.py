@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bench.commands import run
 from bench.errors import BenchmarkError
-from bench.servers import Child, accepts, wait_until
+from bench.servers import Child, Launcher, accepts, wait_until
 
 _CONFIG = """\
 worker_processes 1;
@@ -69,19 +69,28 @@ def _htpasswd(users: Mapping[str, str]) -> str:
 class NginxGit:
     """nginx (one worker) in front of fcgiwrap, serving `repos` on 127.0.0.1:port."""
 
-    def __init__(self, root: Path, repos: Path, port: int, users: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        root: Path,
+        repos: Path,
+        port: int,
+        users: Mapping[str, str],
+        launch: Launcher = list,
+    ) -> None:
         self.root, self.repos, self.port, self._users = root, repos, port, users
         env = {"PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")}
         socket_path = root / "fcgiwrap.sock"
         self._fcgiwrap = Child(
             "fcgiwrap",
-            ["fcgiwrap", "-c", "2", "-s", f"unix:{socket_path}"],
+            launch(["fcgiwrap", "-c", "2", "-s", f"unix:{socket_path}"]),
             root / "fcgiwrap.log",
             env,
         )
         self._nginx = Child(
             "nginx",
-            ["nginx", "-p", f"{root}/", "-e", f"{root}/error.log", "-c", f"{root}/nginx.conf"],
+            launch(
+                ["nginx", "-p", f"{root}/", "-e", f"{root}/error.log", "-c", f"{root}/nginx.conf"]
+            ),
             root / "nginx.log",
             env,
         )

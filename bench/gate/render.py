@@ -105,6 +105,20 @@ def ratio_table(result: Result) -> str:
     return "\n".join(lines)
 
 
+CPU_VARIANTS = ("gate-daemon", "nginx")
+
+
+def cpu_table(result: Result) -> str:
+    """Median server-side CPU per operation, the gate daemon against nginx + fcgiwrap."""
+    heads = [VARIANT_LABELS[v] for v in CPU_VARIANTS] + ["gate / nginx"]
+    lines = ["| operation | " + " | ".join(heads) + " |", "|---|" + "---:|" * len(heads)]
+    for operation, per_variant in result["server_cpu_s"].items():
+        gate, nginx = (summarize(per_variant[v]).median for v in CPU_VARIANTS)
+        cells = [_ms(gate), _ms(nginx), f"{ratio(gate, nginx):.2f}x"]
+        lines.append(f"| {_operation_label(result, operation)} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def _warm_goal(result: Result) -> Goal:
     ratios = {
         (op, v): versus(result, op, v, "nginx") for op in result["samples_s"] for v in WARM_GATES
@@ -232,6 +246,11 @@ def render(result: Result) -> str:
         latency_table(result),
         "### Ratios of medians (same run)",
         ratio_table(result),
+        "### Server CPU per operation: median ms",
+        "CPU time of everything the server ran per operation (its own processes and the "
+        "`git http-backend` / `git upload-pack` children), read from a cgroup of its own "
+        "around each sample. Other jobs on the machine barely move this figure, unlike wall time.",
+        cpu_table(result),
         "### Start-up cost",
         startup(result),
         "### Machine",

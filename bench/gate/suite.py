@@ -6,7 +6,7 @@ import contextlib
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import terok_gate
@@ -14,6 +14,7 @@ from bench import machine
 from bench.commands import run
 from bench.errors import BenchmarkError
 from bench.gate import imports
+from bench.gate.cpu import CpuGroup, CpuMeter
 from bench.gate.gate import GateConfig, GateDaemon, SocketGate, wait_healthy, write_token_file
 from bench.gate.git import git_env
 from bench.gate.install import development_install, packages, production_install
@@ -48,6 +49,9 @@ class Site:
     urls: dict[str, UrlFor]
     warm: SocketGate
     idle: SocketGate
+    daemon: GateDaemon
+    nginx: NginxGit
+    cpu_groups: dict[str, CpuGroup]
     config: GateConfig
     tokens: dict[str, str]
 
@@ -90,11 +94,12 @@ def _socket_gates(
     return warm, idle
 
 
-def _started(server: GateDaemon | NginxGit, stack: contextlib.ExitStack) -> int:
-    """Start a server whose stop the stack will call; return its port."""
-    stack.callback(server.stop)
-    server.start()
-    return server.port
+def _cpu_group(name: str, stack: contextlib.ExitStack) -> CpuGroup:
+    """A cgroup for one server's CPU accounting, removed after the server has stopped."""
+    group = CpuGroup(name)
+    group.create()
+    stack.callback(group.remove)
+    return group
 
 
 @contextlib.contextmanager
@@ -111,18 +116,22 @@ def site(progress: Callable[[str], None]) -> Iterator[Site]:
         progress("installing the gate as an operator would (wheel + runtime dependencies)")
         config = GateConfig(production_install(scratch), base, root / "tokens.json")
         warm, idle = _socket_gates(config, root, stack)
-        daemon = _started(GateDaemon(config, free_port(), root / "gate.pid"), stack)
+        groups = {name: _cpu_group(name, stack) for name in ("gate-daemon", "nginx")}
+        daemon = GateDaemon(config, free_port(), root / "gate.pid", groups["gate-daemon"].wrap)
         users = {token: "x" for token in tokens.values()}
-        nginx = _started(NginxGit(root / "nginx", base, free_port(), users), stack)
+        nginx = NginxGit(root / "nginx", base, free_port(), users, groups["nginx"].wrap)
+        for server in (daemon, nginx):
+            stack.callback(server.stop)
+            server.start()
         urls: dict[str, UrlFor] = {
             "gate-socket-warm": _http_url(warm.port, tokens),
             "gate-socket-idle": _http_url(idle.port, tokens),
-            "gate-daemon": _http_url(daemon, tokens),
-            "nginx": _http_url(nginx, tokens),
+            "gate-daemon": _http_url(daemon.port, tokens),
+            "nginx": _http_url(nginx.port, tokens),
             "file": lambda repo: f"file://{base}/{repo}.git",
         }
         heads = {name: str(info["head"]) for name, info in repo_info.items()}
-        yield Site(root, heads, repo_info, urls, warm, idle, config, tokens)
+        yield Site(root, heads, repo_info, urls, warm, idle, daemon, nginx, groups, config, tokens)
 
 
 def _preparation(the_site: Site, variant: str) -> Callable[[], None]:
@@ -140,14 +149,32 @@ def _keep_warm(gate: SocketGate) -> None:
         wait_healthy(gate.port)
 
 
-def cases(the_site: Site) -> list[Case]:
-    """Every (operation, variant) pair as a timed case."""
+def _metered(case: Case, meter: CpuMeter) -> Case:
+    """The case with the server's CPU read right before and right after each sample."""
+
+    def prepare() -> None:
+        case.prepare()
+        meter.start()
+
+    def cleanup() -> None:
+        meter.stop()
+        case.cleanup()
+
+    return replace(case, prepare=prepare, cleanup=cleanup)
+
+
+def cases(the_site: Site, meters: dict[tuple[str, str], CpuMeter]) -> list[Case]:
+    """Every (operation, variant) pair as a timed case; metered ones fill `meters`."""
     ops = GitOps(git_env(the_site.root / "scratch"), the_site.root / "clones", the_site.heads)
-    return [
-        case
-        for variant in VARIANTS
-        for case in ops.cases(variant, the_site.urls[variant], _preparation(the_site, variant))
-    ]
+    groups = the_site.cpu_groups
+    timed = []
+    for variant in VARIANTS:
+        for case in ops.cases(variant, the_site.urls[variant], _preparation(the_site, variant)):
+            if variant in groups:
+                meters[case.key] = CpuMeter(groups[variant])
+                case = _metered(case, meters[case.key])
+            timed.append(case)
+    return timed
 
 
 def _project_commit() -> str:
@@ -169,8 +196,9 @@ def _measure(options: Options, schedule: Schedule, record: dict[str, object]) ->
         loads.append(machine.load_average()[0])
         options.progress(message)
 
+    meters: dict[tuple[str, str], CpuMeter] = {}
     with site(options.progress) as the_site:
-        measured = interleave(cases(the_site), schedule, progress=progress)
+        measured = interleave(cases(the_site, meters), schedule, progress=progress)
         options.progress("measuring the gate's start-up imports")
         runs = 1 if options.quick else 5
         config = the_site.config
@@ -180,6 +208,10 @@ def _measure(options: Options, schedule: Schedule, record: dict[str, object]) ->
             "packages": packages(config.install),
         }
         record["repos"] = the_site.repo_info
+    record["server_cpu_s"] = {
+        op: {v: meter.last(measured.rounds) for (o, v), meter in meters.items() if o == op}
+        for op in OPERATIONS
+    }
     record["load_during_max"] = max(loads, default=0.0)
     return measured
 

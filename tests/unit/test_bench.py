@@ -212,6 +212,16 @@ def test_latency_and_ratio_tables_show_medians_and_ratios() -> None:
     assert ratios[2].startswith("| `git ls-remote` (small repo) | 1.14x | 0.56x |")
 
 
+def test_cpu_table_relates_the_gate_to_nginx() -> None:
+    """The server-CPU table shows the median CPU ms of the gate and of nginx, and their ratio."""
+    result = make_result({})
+    result["server_cpu_s"] = {
+        op: {"gate-daemon": [0.005, 0.006, 0.001], "nginx": [0.004, 0.003, 0.009]}
+        for op in OPERATIONS
+    }
+    assert "| 5.0 | 4.0 | 1.25x |" in render.cpu_table(result)
+
+
 def test_recorded_figures_need_at_least_ten_samples() -> None:
     """A full run asked for fewer than 10 samples is refused (exit 2) before anything runs."""
     assert bench_cli.main(["--samples", "3"]) == 2

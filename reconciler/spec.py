@@ -7,6 +7,7 @@ becomes a PydanticCustomError whose message is the sentence a person reads.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import re
@@ -220,8 +221,8 @@ class GateSpec(BaseModel):
         data = dict(data)
         if "token_file" not in data:
             base = data.get("base_path", "~/.local/share/terok/sandbox/gate")
-            if isinstance(base, str | Path):
-                data["token_file"] = str(base).rstrip("/") + "/tokens.json"
+            with contextlib.suppress(PydanticCustomError):  # base_path reports its own error
+                data["token_file"] = expand_path(base, info) / "tokens.json"
         if "gate_command" not in data:
             data["gate_command"] = (info.context or {}).get("gate_command", _fallback_gate())
         return data

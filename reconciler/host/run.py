@@ -24,8 +24,7 @@ _TRANSIENT = (
     "transport endpoint is not connected",
     "connection reset by peer",
     "is destructive",
-    "job canceled",
-    "was canceled",
+    "canceled",
 )
 
 

@@ -82,7 +82,7 @@ def _release_other_copies(conn: socket.socket) -> None:
     really end the connection (systemd also passes it as stdout and as fd 3).
     """
     devnull = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2, SD_LISTEN_FDS_START):
+    for fd in {0, 1, 2, SD_LISTEN_FDS_START} - {conn.fileno()}:
         if _same_file(fd, conn.fileno()):
             os.dup2(devnull, fd)
     os.close(devnull)

@@ -27,7 +27,7 @@ from tests.gate_support.gate import (
     wait_for,
 )
 from tests.gate_support.git import git, git_env
-from tests.gate_support.http import basic, get, request_bytes, send_raw
+from tests.gate_support.http import basic, get, request_bytes
 from tests.integration.gate.conftest import ALPHA
 
 REAPER = Path(tests.gate_support.reaper.__file__)
@@ -133,7 +133,7 @@ def test_detach_life_cycle(site: Site, tmp_path: Path) -> None:
         cmdline[i : i + 2] for i in range(len(cmdline))
     ]
     assert os.getsid(pid) == pid, "the daemon leads its own session"
-    assert {os.readlink(f"/proc/{pid}/fd/{fd}") for fd in (0, 1, 2)} == {"/dev/null"}
+    assert {str(Path(f"/proc/{pid}/fd/{fd}").readlink()) for fd in (0, 1, 2)} == {"/dev/null"}
     assert get(port, "/-/health").status == 200
     git("ls-remote", f"http://{ALPHA}:x@127.0.0.1:{port}/alpha.git")
     os.kill(pid, signal.SIGTERM)
@@ -292,6 +292,3 @@ def test_gate_serves_concurrent_slow_requests_in_one_process(site: Site, tmp_pat
             conn.request("GET", INFO_REFS, headers={"Authorization": basic(ALPHA)})
         bodies = [conn.getresponse().read() for conn in conns]
     assert bodies == [b"together\n"] * 4
-
-
-__all__ = ["send_raw"]

@@ -15,6 +15,7 @@ import pytest
 from reconciler.cli import main
 from reconciler.desired import (
     LEGACY_TEMPLATE,
+    RECONCILE_SERVICE,
     RENDERED_UNITS,
     SERVICE,
     SOCKET,
@@ -34,18 +35,24 @@ pytestmark = pytest.mark.integration
 
 HOSTILE = "we %i $x \\ \"q\" 'a' ü"
 PROGRAM_DIR = "bin %n $y ü"
-# Socket-activated stand-in for the gate (the real one is built elsewhere): records its argv
-# beside itself and serves every connection on the inherited fd 3.
-STAND_IN = """
-import json, socket, sys
+# Stand-ins for the programs (the real gate is built elsewhere): each records its argv
+# beside itself; the gate then serves every connection on the inherited fd 3.
+RECORD_ARGV = """
+import json, sys
 from pathlib import Path
-Path(sys.argv[0]).with_name("argv.json").write_text(json.dumps(sys.argv))
+Path(sys.argv[0] + ".argv.json").write_text(json.dumps(sys.argv))
+"""
+STAND_IN = (
+    RECORD_ARGV
+    + """
+import socket
 listener = socket.socket(fileno=3)
 while True:
     connection, _ = listener.accept()
     connection.sendall(b"stand-in gate\\n")
     connection.close()
 """
+)
 ALL_NAMES = (*RENDERED_UNITS, LEGACY_TEMPLATE)
 
 
@@ -98,7 +105,7 @@ def host(user_manager: SystemdUserManager, tmp_path: Path) -> Iterator[Host]:
     """A clean unit directory before and after: everything the test installed is stopped and removed."""
     program_dir = tmp_path / PROGRAM_DIR
     program_dir.mkdir()
-    for name, body in (("terok-gate", STAND_IN), ("gate-reconcile", "raise SystemExit(0)\n")):
+    for name, body in (("terok-gate", STAND_IN), ("gate-reconcile", RECORD_ARGV)):
         (program_dir / name).write_text(f"#!{sys.executable}\n{body}")
         (program_dir / name).chmod(0o755)
     unit_dir = user_unit_dir(os.environ)
@@ -157,6 +164,16 @@ def test_installed_and_active_is_in_sync_with_one_subprocess(host: Host) -> None
     assert plan(desired, observed).outcome == "in_sync"
 
 
+def test_timer_service_runs_apply_with_the_same_spec(host: Host) -> None:
+    """gate-reconcile.service runs exactly `<gate-reconcile> apply --spec <hostile spec path>`."""
+    desired = host.desired()
+    host.install(desired)
+    host.manager.systemctl("start", RECONCILE_SERVICE)
+    argv = json.loads(Path(f"{desired.reconcile_argv[0]}.argv.json").read_text())
+    assert tuple(argv) == desired.reconcile_argv
+    assert argv[-1].endswith(f"{HOSTILE}.toml")
+
+
 def test_running_gate_has_the_rendered_argv(host: Host) -> None:
     """Socket activation starts the gate with exactly the rendered argv, hostile paths included;
     the planner sees its live command line and stays in sync, then asks for a restart when it differs."""
@@ -164,7 +181,7 @@ def test_running_gate_has_the_rendered_argv(host: Host) -> None:
     host.install(desired)
     with socket.create_connection(("127.0.0.1", desired.port), timeout=10) as connection:
         assert connection.makefile().readline() == "stand-in gate\n"
-    argv = json.loads((desired.gate_command.parent / "argv.json").read_text())
+    argv = json.loads(Path(f"{desired.gate_command}.argv.json").read_text())
     assert tuple(argv) == desired.service_argv
     observed = observe(desired)
     assert observed.unit(SERVICE).running and observed.service_process is not None

@@ -13,7 +13,7 @@ from string import Template
 from reconciler.errors import RenderError
 from reconciler.escape import escape_specifiers, exec_line
 from reconciler.resources import data_dir
-from reconciler.spec import GateSpec, Mode
+from reconciler.spec import ApplySpec, GateSpec, Mode
 from reconciler.unittext import with_checksum
 from terok_gate.digest import config_digest
 
@@ -65,8 +65,9 @@ class Desired:
     service_argv: tuple[str, ...]
     daemon_argv: tuple[str, ...]
     reconcile_argv: tuple[str, ...]
-    config_digest: str
-    spec_digest: str
+    config_digest: str  # what the gate's health route must report
+    spec_digest: str  # identifies the spec a status or plan was computed for
+    apply: ApplySpec  # deadline and backoff for `apply`
 
     @property
     def listen(self) -> str:
@@ -181,4 +182,5 @@ def render(
         reconcile_argv=reconcile_argv(context),
         config_digest=config_digest(spec.base_path, spec.token_file),
         spec_digest=hashlib.sha256(spec.model_dump_json().encode()).hexdigest(),
+        apply=spec.apply,
     )

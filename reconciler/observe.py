@@ -1,4 +1,5 @@
-"""observe(): one snapshot of the host. The only module besides actions' executor that reads it.
+"""observe(): one snapshot of the host. With the host/ adapters it is the only code that
+reads the host; it never changes anything.
 
 Cost: no subprocess at all unless a user manager could answer and something of ours
 may live there; then exactly one `systemctl --user show` for all our units. Everything
@@ -12,7 +13,14 @@ from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
-from reconciler.desired import ALL_UNIT_FILES, SERVICE, SOCKET, Desired, listen_address
+from reconciler.desired import (
+    ALL_UNIT_FILES,
+    RENDERED_UNITS,
+    SERVICE,
+    SOCKET,
+    Desired,
+    listen_address,
+)
 from reconciler.host import proc as procfs
 from reconciler.host.files import inspect_unit_file, path_kind, read_pid_file
 from reconciler.host.run import Runner, run
@@ -68,8 +76,7 @@ def _ask_manager(
     wants_systemd = desired.mode in ("auto", "systemd")
     if not (thorough or wants_systemd or any(f.present for f in files)):
         return ManagerState("not_asked", "nothing of ours needs the user manager"), ()
-    names = [n for n in ALL_UNIT_FILES if "@." not in n]
-    return show_units(runner or run, names, env)
+    return show_units(runner or run, RENDERED_UNITS, env)
 
 
 def _service_process(units: tuple[UnitStatus, ...], proc: Path) -> ProcessInfo | None:

@@ -70,27 +70,23 @@ def unit_file_actions(
     desired: Desired, observed: Observed, wanted: tuple[str, ...], mode: EffectiveMode
 ) -> tuple[FileAction, ...]:
     """Write every wanted unit whose file differs in any byte; remove our unwanted ones."""
-    actions: list[FileAction] = []
-    for name in ALL_UNIT_FILES:
-        found = observed.file(name)
-        if name in wanted:
-            unit = desired.unit(name)
-            if found.kind != "file" or found.text != unit.text:
-                reason = unit_change(found, unit.text)
-                actions.append(
-                    WriteUnit(
-                        name=name,
-                        path=unit.path,
-                        text=unit.text,
-                        previous=found.text,
-                        reason=reason,
-                    )
-                )
-        elif found.present and found.ours:
-            actions.append(
-                RemoveUnit(name=name, path=found.path, reason=unwanted_because(name, mode))
-            )
-    return tuple(actions)
+    found = (_file_action(desired, observed, name, wanted, mode) for name in ALL_UNIT_FILES)
+    return tuple(action for action in found if action is not None)
+
+
+def _file_action(
+    desired: Desired, observed: Observed, name: str, wanted: tuple[str, ...], mode: EffectiveMode
+) -> FileAction | None:
+    found = observed.file(name)
+    if name not in wanted:
+        if found.present and found.ours:
+            return RemoveUnit(name=name, path=found.path, reason=unwanted_because(name, mode))
+        return None
+    unit = desired.unit(name)
+    if found.kind == "file" and found.text == unit.text:
+        return None
+    reason = unit_change(found, unit.text)
+    return WriteUnit(name=name, path=unit.path, text=unit.text, previous=found.text, reason=reason)
 
 
 def daemon_reload(observed: Observed, files: tuple[FileAction, ...]) -> list[Action]:
@@ -128,16 +124,18 @@ def activate_gate(
     if service.failed:
         actions.append(ResetFailed(name=SERVICE, reason=f"{SERVICE} failed ({service.result})"))
     if sock.running and (why := _change(sock, written)):
-        if service.running:
-            actions.append(
-                StopUnit(name=SERVICE, reason=f"{SOCKET} restarts; the gate starts again on demand")
-            )
-        actions.append(RestartUnit(name=SOCKET, reason=why))
+        actions += _restart_socket(service, why)
     elif sock.running:
         actions += _refresh_service(desired, observed, service, written)
     else:
         actions += _start_socket(sock, service)
     return actions
+
+
+def _restart_socket(service: UnitStatus, why: str) -> list[Action]:
+    """A socket only restarts with its gate stopped (systemd refuses a socket beside it)."""
+    stop = StopUnit(name=SERVICE, reason=f"{SOCKET} restarts; the gate starts again on demand")
+    return [*([stop] if service.running else []), RestartUnit(name=SOCKET, reason=why)]
 
 
 def _refresh_service(

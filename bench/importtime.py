@@ -69,3 +69,12 @@ def pulled_in_by(records: list[Imported], packages: Iterable[str]) -> dict[str, 
                 found[package] = chain[: inside.index(True) + 1]
                 break
     return found
+
+
+def cumulative_by_package(records: Iterable[Imported]) -> dict[str, int]:
+    """Per top-level package, its heaviest import including everything that import pulled in."""
+    found: dict[str, int] = {}
+    for record in records:
+        root = record.module.split(".")[0]
+        found[root] = max(found.get(root, 0), record.cumulative_us)
+    return found

@@ -123,6 +123,12 @@ def test_importtime_profile_sums_own_time_per_package() -> None:
         "encodings": 300,
         "_io": 100,
     }
+    assert importtime.cumulative_by_package(records) == {
+        "_io": 100,
+        "encodings": 400,
+        "asyncio": 3000,
+        "terok_gate": 3500,
+    }
 
 
 def test_importtime_names_the_chain_that_pulled_a_package_in() -> None:

@@ -60,7 +60,7 @@ def take_admin_token(environ: MutableMapping[str, str], token_file: str | None) 
 
 def _read_admin_token_file(path: Path) -> str:
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError as error:
         raise GateError(f"cannot read admin token file {path}: {error.strerror}") from None
     try:

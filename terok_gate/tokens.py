@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import os
+import stat
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -130,9 +131,11 @@ class TokenFile:
         self._signature = signature
 
     def _read(self) -> tuple[dict[bytes, Grant], Signature]:
-        fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+        fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)  # a FIFO must not hang us
         try:
             st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise TokenFileError("it is not a regular file")
             self._warn_if_exposed(st.st_mode)
             raw = _read_all(fd)
         finally:

@@ -250,7 +250,10 @@ def test_inetd_serves_the_connection_on_stdin(site: Site) -> None:
     ours, theirs = socket.socketpair()
     with ours, theirs:
         gate = subprocess.Popen(
-            gate_command(site, "--inetd"), stdin=theirs, stderr=subprocess.PIPE, env=git_env()
+            gate_command(site, "--inetd"),
+            stdin=theirs.fileno(),
+            stderr=subprocess.PIPE,
+            env=git_env(),
         )
         theirs.close()
         headers = {"Authorization": basic(ALPHA)}

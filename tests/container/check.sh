@@ -119,7 +119,7 @@ clean_up() {
   fi
   podman image exists "$IMAGE" 2>/dev/null && podman rmi -f "$IMAGE" >/dev/null
   # --one-file-system: never descend into a mount a failed debootstrap may have left.
-  rm -rf --one-file-system "$WORK"
+  rm -rf --one-file-system "$WORK" tests/container/wheelhouse
   log "container and image removed"
   exit "$status"
 }

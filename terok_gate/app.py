@@ -49,16 +49,19 @@ def run(options: Options) -> int:
     source = _open_source(options.mode, config)
     configure_logging(sys.stderr)
     gate = Gate(backend, _keyring(config), Activity(), get_logger(), _health(config))
+    stop = Wakeup().on_signals()  # before --detach forks: no moment without a handler
     if options.mode == "detach" and options.pid_file is not None:
-        return _serve_detached(options.pid_file.absolute(), source, gate, config)
-    return _serve(options.mode, source, gate, config)
+        return _serve_detached(options.pid_file.absolute(), source, gate, config, stop)
+    return _serve(options.mode, source, gate, config, stop)
 
 
-def _serve_detached(pid_file: Path, source: socket.socket, gate: Gate, config: GateConfig) -> int:
+def _serve_detached(
+    pid_file: Path, source: socket.socket, gate: Gate, config: GateConfig, stop: Wakeup
+) -> int:
     if not detach(pid_file):
         return 0  # the parent: the daemon is up and its PID file written
     try:
-        return _serve("detach", source, gate, config)
+        return _serve("detach", source, gate, config, stop)
     finally:
         remove_pid_file(pid_file, os.getpid())
 
@@ -83,8 +86,7 @@ def _health(config: GateConfig) -> bytes:
     return json.dumps(body).encode()
 
 
-def _serve(mode: str, source: socket.socket, gate: Gate, config: GateConfig) -> int:
-    stop = Wakeup().on_signals()
+def _serve(mode: str, source: socket.socket, gate: Gate, config: GateConfig, stop: Wakeup) -> int:
     gate.log.info(
         "terok-gate started", mode=mode, version=__version__, base_path=str(config.base_path)
     )

@@ -119,7 +119,8 @@ class Connection:
     def _refuse(self, error: HttpError) -> None:
         exchange = Exchange(status=error.status, extra={"reason": error.detail})
         with contextlib.suppress(OSError):
-            self._send(simple_response(error.status, b"bad request\n", [_TEXT], close=True))
+            body = f"{error.detail}\n".encode()
+            self._send(simple_response(error.status, body, [_TEXT], close=True))
         self.gate.log.info("request", **exchange.fields())
 
     def _respond(self, request: Request, exchange: Exchange) -> bool:

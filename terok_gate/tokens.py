@@ -131,7 +131,9 @@ class TokenFile:
         self._signature = signature
 
     def _read(self) -> tuple[dict[bytes, Grant], Signature]:
-        fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)  # a FIFO must not hang us
+        fd = os.open(
+            self.path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK
+        )  # a FIFO must not hang us
         try:
             st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode):

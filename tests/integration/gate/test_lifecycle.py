@@ -153,6 +153,16 @@ def test_detach_leaves_a_pid_file_that_is_no_longer_its_own(site: Site, tmp_path
     assert pid_file.read_text() == "4242\n"
 
 
+def test_sigterm_right_after_detach_still_cleans_up(site: Site, tmp_path: Path) -> None:
+    """A SIGTERM sent the moment `--detach` returns is handled: exit 0, PID file removed."""
+    pid_file = tmp_path / "gate.pid"
+    reaper = _start_detached(site, pid_file, free_port())
+    pid = int(pid_file.read_text())
+    os.kill(pid, signal.SIGTERM)
+    assert _daemon_exits(reaper) == [{"pid": pid, "exit": 0}]
+    assert not pid_file.exists()
+
+
 def test_detach_reports_an_unwritable_pid_file(site: Site, tmp_path: Path) -> None:
     """When the daemon cannot write its PID file, `--detach` exits 1 and names the file."""
     blocker = tmp_path / "not-a-dir"

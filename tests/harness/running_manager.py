@@ -21,9 +21,9 @@ from typing import Protocol
 SELECT_VARIABLE = "GATE_RECONCILE_TEST_MANAGER"
 RUNNING = "running"
 NO_SECOND_MANAGER = (
-    f"{SELECT_VARIABLE}={RUNNING}: the session uses the container's running user manager; "
-    "a second manager of our own needs writable cgroups and a mount namespace, which an "
-    "unprivileged container does not grant"
+    f"{SELECT_VARIABLE}={RUNNING}: the session borrowed the running user manager (as in "
+    "Dockerfile.test); a second manager of our own needs writable cgroups and a mount "
+    "namespace, which an unprivileged container does not grant"
 )
 
 

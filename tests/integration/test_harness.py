@@ -12,8 +12,8 @@ import pytest
 
 from tests.harness.running_manager import (
     NO_SECOND_MANAGER,
+    RunningUserManager,
     SystemdUserManager,
-    running_manager_requested,
 )
 from tests.harness.systemd_user import UserManager, host_snapshot
 
@@ -154,9 +154,10 @@ def test_disable_now_leaves_nothing_active(
         pass
 
 
-@pytest.mark.skipif(running_manager_requested(), reason=NO_SECOND_MANAGER)
-def test_teardown_leaves_nothing(tmp_path: Path) -> None:
+def test_teardown_leaves_nothing(user_manager: SystemdUserManager, tmp_path: Path) -> None:
     """A second manager started and stopped leaves no process, cgroup or /run/systemd change."""
+    if isinstance(user_manager, RunningUserManager):
+        pytest.skip(NO_SECOND_MANAGER)
     before = host_snapshot()
     manager = UserManager(tmp_path / "second")
     manager.start()

@@ -14,7 +14,7 @@ from tests.harness.running_manager import (
     RUNNING,
     SELECT_VARIABLE,
     RunningUserManager,
-    running_manager_requested,
+    SystemdUserManager,
     select_running_manager,
 )
 from tests.harness.systemd_user import UserManager
@@ -25,9 +25,9 @@ _SLEEPER = "[Service]\nExecStart=/bin/sleep infinity\n\n[Install]\nWantedBy=defa
 
 
 @pytest.fixture
-def other_manager(tmp_path: Path) -> Iterator[UserManager]:
+def other_manager(user_manager: SystemdUserManager, tmp_path: Path) -> Iterator[UserManager]:
     """A second real manager of our own, standing in for one that someone else started."""
-    if running_manager_requested():
+    if isinstance(user_manager, RunningUserManager):
         pytest.skip(NO_SECOND_MANAGER)
     manager = UserManager(tmp_path / "other")
     manager.start()

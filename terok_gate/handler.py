@@ -175,6 +175,7 @@ class Connection:
             run.feed(iter_body(self.reader, request))
         head = run.head()
         if head is None:
+            run.kill()  # it may still be writing whatever it writes instead of a head
             run.finish()
             exchange.extra["reason"] = "git http-backend gave no valid CGI header"
             self._reply(request, exchange, 502, b"bad gateway\n")

@@ -213,8 +213,9 @@ def _refused(port: int) -> bool:
         "#!/bin/sh\nprintf 'Status: 200 OK\\r\\nContent-Type: x'\n",
         "#!/bin/sh\nprintf 'Status: 2OO OK\\r\\n\\r\\nbody'\n",
         "#!/bin/sh\necho 'fatal: oops' >&2\nexit 128\n",
+        "#!/bin/sh\nexec yes 'X-Header: endless'\n",
     ],
-    ids=["silent", "no-header", "head-cut-off", "bad-status", "crashes"],
+    ids=["silent", "no-header", "head-cut-off", "bad-status", "crashes", "endless-head"],
 )
 def test_backend_without_a_valid_header_is_502(site: Site, tmp_path: Path, script: str) -> None:
     """A backend run that yields no valid CGI header is a 502, never a 200 with nothing."""

@@ -4,7 +4,7 @@ import binascii
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from terok_gate.tokens import Grant
+from terok_gate.grants import Grant
 
 CHALLENGE = 'Basic realm="terok-gate", charset="UTF-8"'
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from terok_gate.errors import GateError
-from terok_gate.tokens import token_digest
+from terok_gate.grants import token_digest
 
 ADMIN_TOKEN_VARIABLE = "TEROK_GATE_ADMIN_TOKEN"  # noqa: S105 (a name, not a secret)
 MAX_ADMIN_TOKEN_BYTES = 4096

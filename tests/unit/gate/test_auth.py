@@ -7,7 +7,7 @@ import base64
 import pytest
 
 from terok_gate.auth import Allowed, Denied, authorize, basic_token
-from terok_gate.tokens import ADMIN, Grant
+from terok_gate.grants import ADMIN, Grant
 
 
 def _basic(raw: bytes) -> str:

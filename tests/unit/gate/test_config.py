@@ -9,7 +9,7 @@ import pytest
 
 from terok_gate.config import checked_base_path, take_admin_token
 from terok_gate.errors import GateError
-from terok_gate.tokens import token_digest
+from terok_gate.grants import token_digest
 
 
 def test_base_path_is_made_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

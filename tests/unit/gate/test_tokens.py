@@ -9,15 +9,8 @@ import pytest
 import structlog
 from structlog.testing import capture_logs
 
-from terok_gate.tokens import (
-    ADMIN,
-    Grant,
-    Keyring,
-    TokenFile,
-    TokenFileError,
-    parse_tokens,
-    token_digest,
-)
+from terok_gate.grants import ADMIN, Grant, TokenFileError, parse_tokens, token_digest
+from terok_gate.tokens import Keyring, TokenFile
 
 
 def test_both_project_and_scope_are_accepted() -> None:

@@ -11,6 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, NoReturn
 
 from reconciler import __version__
@@ -26,15 +27,18 @@ from reconciler.errors import (
 
 if TYPE_CHECKING:
     from reconciler.desired import Desired
+    from reconciler.outcome import ActionRecord
     from reconciler.spec_source import LoadedSpec
 
 EXIT_CODES = """\
 exit codes:
-  0   in sync: nothing to do
+  0   in sync: nothing to do; apply: converged; check: the gate answers as the spec says
   2   changes pending (--dry-run / plan)
   3   blocked: a person must resolve something first (the reasons are printed)
-  1   runtime error
+  1   runtime error; apply: not converged by the deadline or an action failed;
+      check: the gate does not answer as the spec says
   64  usage error
+  75  another gate-reconcile holds the lock (apply; see --wait)
   78  invalid spec (one line per problem: file: field: what is wrong)
 
 spec: --spec PATH, else $GATE_RECONCILE_SPEC, else ${XDG_CONFIG_HOME:-~/.config}/terok/gate.toml,
@@ -77,11 +81,38 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, text in (
         ("plan", "show the plan with unified diffs; change nothing"),
-        ("status", "show what the host looks like now, without planning"),
+        ("status", "show the last apply (status.json) beside what the host looks like now"),
         ("schema", "print the JSON Schema of the spec"),
+        ("check", "exit 0 only when the gate answers on the spec's port with its configuration"),
     ):
         commands.add_parser(name, help=text, description=text, parents=[_common()])
+    _apply_parser(commands)
     return parser
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds >= 0")
+    return value
+
+
+def _apply_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
+    text = "converge the host to the spec: act, observe again, until the gate answers as it says"
+    apply = commands.add_parser("apply", help=text, description=text, parents=[_common()])
+    apply.add_argument(
+        "--wait",
+        type=_seconds,
+        default=0.0,
+        metavar="SECONDS",
+        help="wait this long for another gate-reconcile to finish (default: exit 75 at once)",
+    )
+    apply.add_argument(
+        "--metrics-file", metavar="PATH", help="also write Prometheus textfile metrics there"
+    )
 
 
 def _load(args: argparse.Namespace) -> tuple[LoadedSpec, Desired]:
@@ -120,17 +151,97 @@ def run_plan(args: argparse.Namespace) -> int:
 
 
 def run_status(args: argparse.Namespace) -> int:
-    """status: the observed state, human or JSON, without planning."""
+    """status: the observed state beside the last apply's status.json, without planning."""
+    from reconciler.apply import read_status
     from reconciler.observe import observe
+    from reconciler.places import status_path
     from reconciler.report import status_document, status_text
+    from reconciler.status import status_lines
 
     loaded, desired = _load(args)
     observed = observe(desired, thorough=True)
+    last = read_status(status_path(os.environ))
     if getattr(args, "json", False):
-        _print_json(status_document(desired, observed, loaded.source.label))
+        document = status_document(desired, observed, loaded.source.label)
+        _print_json({**document, "last_apply": last or None})
     else:
         sys.stdout.write(status_text(desired, observed, loaded.source.label))
+        sys.stdout.write("\n".join(status_lines(last)) + "\n")
     return EXIT_IN_SYNC
+
+
+def run_apply(args: argparse.Namespace) -> int:
+    """apply: converge, print each action as it runs, then how it ended."""
+    from pathlib import Path
+
+    from reconciler import logs
+    from reconciler.apply import ApplyOptions, apply
+    from reconciler.report import apply_summary
+
+    logs.setup()
+    loaded, desired = _load(args)
+    as_json = getattr(args, "json", False)
+    metrics = Path(args.metrics_file).absolute() if args.metrics_file else None
+    options = ApplyOptions(
+        os.environ, args.wait, metrics, _progress(loaded.source.label, quiet=as_json)
+    )
+    report = apply(loaded, desired, options)
+    if as_json:
+        _print_json(report.status)
+    else:
+        sys.stdout.write(apply_summary(report.result))
+        if report.periodic_hint:
+            print(report.periodic_hint)
+    return APPLY_EXIT[report.result.outcome]
+
+
+def _progress(spec_label: str, quiet: bool) -> Callable[[ActionRecord], None]:
+    """Print each action as it finishes, under a heading printed before the first one."""
+    from reconciler.report import action_line, apply_head
+
+    count = [0]
+
+    def show(record: ActionRecord) -> None:
+        if quiet:
+            return
+        if not count[0]:
+            sys.stdout.write(apply_head(spec_label))
+        count[0] += 1
+        sys.stdout.write(action_line(count[0], record))
+        sys.stdout.flush()
+
+    return show
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """check: ask the gate's health route; never starts or changes anything itself."""
+    from reconciler.apply import probe
+    from reconciler.health import NO_GATE
+    from reconciler.modes import effective_mode
+    from reconciler.observe import observe
+    from reconciler.report import check_context, check_text
+
+    _, desired = _load(args)
+    verdict = probe(desired, 10.0)
+    context: list[str] = []
+    if not verdict.ok:
+        observed = observe(desired)
+        context = check_context(desired, observed)
+        if effective_mode(desired.mode, observed.manager) == "none":
+            verdict = replace(NO_GATE, ok=False, message="mode none: the spec wants no gate")
+    if getattr(args, "json", False):
+        _print_json(
+            {
+                "ok": verdict.ok,
+                "listen": desired.listen,
+                "reason": verdict.reason,
+                "message": verdict.message,
+                "context": context,
+            }
+        )
+    else:
+        sys.stdout.write(check_text(verdict, context))
+    return EXIT_IN_SYNC if verdict.ok else EXIT_RUNTIME_ERROR
 
 
 def run_schema(args: argparse.Namespace) -> int:
@@ -145,6 +256,14 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "plan": run_plan,
     "status": run_status,
     "schema": run_schema,
+    "apply": run_apply,
+    "check": run_check,
+}
+APPLY_EXIT = {
+    "converged": EXIT_IN_SYNC,
+    "blocked": EXIT_BLOCKED,
+    "not_converged": EXIT_RUNTIME_ERROR,
+    "failed": EXIT_RUNTIME_ERROR,
 }
 
 
@@ -156,7 +275,8 @@ def _command(args: argparse.Namespace) -> Callable[[argparse.Namespace], int]:
     if args.dry_run:
         return run_plan
     raise UsageError(
-        "say what to do: --dry-run (or plan), status or schema", "see `gate-reconcile --help`"
+        "say what to do: apply, check, --dry-run (or plan), status or schema",
+        "see `gate-reconcile --help`",
     )
 
 

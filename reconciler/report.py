@@ -11,6 +11,7 @@ from reconciler.actions import Action, WriteUnit
 from reconciler.desired import Desired
 from reconciler.modes import effective_mode
 from reconciler.observed import Observed
+from reconciler.outcome import ActionRecord, ApplyResult, HealthVerdict
 from reconciler.plan import Plan
 from reconciler.unittext import checksum_state
 
@@ -193,3 +194,73 @@ def _pid_line(observed: Observed) -> str:
         else "not a gate of ours"
     )
     return f"pid file {pid_file.path}: pid {pid_file.pid}, {who}"
+
+
+def action_line(number: int, record: ActionRecord) -> str:
+    """One executed action: what, on what, why, how it went and how long it took."""
+    tries = f", {record.attempts} attempts" if record.attempts > 1 else ""
+    return (
+        f"{number:3}. {record.kind} {record.target}: {record.reason}\n"
+        f"     -> {record.result}: {record.detail} ({record.seconds:.3f} s{tries})\n"
+    )
+
+
+def apply_head(spec_label: str) -> str:
+    """The first line of `apply`, printed before its first action."""
+    return f"gate-reconcile apply (spec: {spec_label}):\n"
+
+
+def apply_summary(result: ApplyResult) -> str:
+    """How the apply ended, in words (the actions were printed as they ran)."""
+    done = len([r for r in result.actions if r.result == "done"])
+    mode = f"mode {result.mode}"
+    if result.outcome == "converged" and not result.actions:
+        return f"in sync: nothing to do, no action taken ({mode}; {result.health.message})\n"
+    if result.outcome == "converged":
+        return f"converged: {plural(done, 'action')} in {result.seconds:.2f} s ({mode}; {result.health.message})\n"
+    if result.outcome == "blocked":
+        lines = [f"blocked: {reason}" for reason in result.remaining]
+        return "\n".join([*lines, f"nothing was changed; hint: {result.hint}"]) + "\n"
+    head = (
+        f"not converged within the deadline ({result.seconds:.1f} s); still out of sync:"
+        if result.outcome == "not_converged"
+        else "failed:"
+    )
+    lines = [head, *(f"  - {line}" for line in result.remaining), f"hint: {result.hint}"]
+    return "\n".join(lines) + "\n"
+
+
+CHECK_HINT = "run `gate-reconcile apply` to bring the gate up as the spec says"
+NO_GATE_HINT = 'the spec says mode = "none"; set another mode, then run `gate-reconcile apply`'
+
+
+def check_text(verdict: HealthVerdict, context: list[str]) -> str:
+    """`check`: ok, or what is wrong and what to run."""
+    if verdict.ok:
+        return f"ok: {verdict.message}\n"
+    hint = NO_GATE_HINT if verdict.checked == "none" else CHECK_HINT
+    lines = [f"not ok: {verdict.message}", *(f"  {line}" for line in context), hint]
+    return "\n".join(lines) + "\n"
+
+
+def plural(count: int, word: str) -> str:
+    """`1 action`, `2 actions`."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def check_context(desired: Desired, observed: Observed) -> list[str]:
+    """The few observed facts that explain a failed check."""
+    mode = effective_mode(desired.mode, observed.manager)
+    port = observed.port
+    lines = [
+        f"mode {desired.mode} (effective: {mode})",
+        f"port {port.port} on {port.bind}: {port.status}"
+        + (f", held by {port.holder}" if port.holder else ""),
+    ]
+    if mode == "systemd":
+        lines += [
+            _file_line(name, observed) for name in ("terok-gate.socket", "terok-gate.service")
+        ]
+    elif mode == "daemon":
+        lines.append(_pid_line(observed))
+    return lines

@@ -1,0 +1,89 @@
+"""Prometheus textfile-collector metrics of the last apply (pure: returns the text)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from reconciler.outcome import ApplyResult
+from reconciler.status import epoch
+
+PREFIX = "gate_reconcile"
+ACTION_KINDS = (
+    "create_directory",
+    "create_token_file",
+    "write_unit",
+    "remove_unit",
+    "daemon_reload",
+    "enable_unit",
+    "disable_unit",
+    "start_unit",
+    "stop_unit",
+    "restart_unit",
+    "reset_failed",
+    "start_daemon",
+    "stop_daemon",
+    "remove_pid_file",
+)
+
+
+def _metric(name: str, kind: str, text: str, samples: list[tuple[str, float]]) -> list[str]:
+    head = [f"# HELP {PREFIX}_{name} {text}", f"# TYPE {PREFIX}_{name} {kind}"]
+    return head + [f"{PREFIX}_{name}{labels} {_number(value)}" for labels, value in samples]
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _by_kind(counts: Mapping[str, int]) -> list[tuple[str, float]]:
+    kinds = dict.fromkeys(ACTION_KINDS, 0) | dict(counts)
+    return [(f'{{kind="{kind}"}}', float(n)) for kind, n in kinds.items()]
+
+
+def render_metrics(result: ApplyResult, status: Mapping[str, Any]) -> str:
+    """The metrics text for this apply; `status` is the status.json just computed for it."""
+    this_run: dict[str, int] = {}
+    for record in result.actions:
+        if record.result == "done":
+            this_run[record.kind] = this_run.get(record.kind, 0) + 1
+    lines = [
+        *_metric(
+            "converged", "gauge", "1 when the last apply converged", [("", float(result.converged))]
+        ),
+        *_metric(
+            "blocked",
+            "gauge",
+            "1 when the last apply was blocked",
+            [("", float(result.outcome == "blocked"))],
+        ),
+        *_metric(
+            "last_actions", "gauge", "actions the last apply took, by kind", _by_kind(this_run)
+        ),
+        *_metric(
+            "actions_total",
+            "counter",
+            "actions taken by every apply, by kind",
+            _by_kind(status.get("actionCounts", {})),
+        ),
+        *_metric(
+            "apply_duration_seconds",
+            "gauge",
+            "how long the last apply took",
+            [("", result.seconds)],
+        ),
+        *_metric(
+            "last_run_timestamp_seconds",
+            "gauge",
+            "when the last apply finished",
+            [("", result.started_at + result.seconds)],
+        ),
+    ]
+    if success := status.get("lastSuccessTime"):
+        lines += _metric(
+            "last_success_timestamp_seconds",
+            "gauge",
+            "when an apply last converged",
+            [("", epoch(success))],
+        )
+    return "\n".join(lines) + "\n"

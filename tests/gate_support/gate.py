@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +87,6 @@ class RunningGate:
     process: subprocess.Popen[bytes]
     port: int
     stderr_path: Path
-    _stopped: bool = field(default=False, repr=False)
 
     def url(self, project: str, token: str | None = None) -> str:
         """The clone URL of a project, with the token as the Basic user name."""
@@ -117,8 +116,12 @@ class RunningGate:
         """Send SIGTERM and return the exit code."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
-        self._stopped = True
-        return self.process.wait(timeout=timeout)
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()  # never leave a gate behind, then fail the test
+            self.process.wait()
+            raise AssertionError(f"the gate ignored SIGTERM for {timeout} s") from None
 
 
 def gate_command(site: Site, *extra: str) -> list[str]:
@@ -138,7 +141,12 @@ def start_gate(
             argv, stdin=subprocess.DEVNULL, stderr=stderr, env=env or git_env()
         )
     gate = RunningGate(process, port, stderr_path)
-    wait_for(lambda: _healthy(gate), 15, f"the gate on port {port} (log: {stderr_path})")
+    try:
+        wait_for(lambda: _healthy(gate), 15, f"the gate on port {port} (log: {stderr_path})")
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise
     return gate
 
 

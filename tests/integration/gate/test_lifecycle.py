@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -85,12 +86,13 @@ def test_usage_errors_exit_2(site: Site, flags: list[str], message: str) -> None
 
 
 @pytest.fixture
-def busy_port() -> object:
+def busy_port() -> Iterator[int]:
     """A port on 127.0.0.1 that another program listens on."""
     with socket.socket() as other:
         other.bind(("127.0.0.1", 0))
         other.listen()
-        yield other.getsockname()[1]
+        port: int = other.getsockname()[1]
+        yield port
 
 
 @pytest.mark.parametrize("mode", [["--foreground"], ["--detach", "--pid-file"]])

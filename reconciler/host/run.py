@@ -6,11 +6,13 @@ before: a run with nothing to ask the host about never pays for it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shlex
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from reconciler.errors import ReconcileError
 
@@ -88,21 +90,48 @@ def run(
 
     log.debug("+ %s", shlex.join(argv))
     try:
-        command = sh.Command(argv[0])
-        done = command(
+        running = sh.Command(argv[0])(
             *argv[1:],
-            _return_cmd=True,
+            _bg=True,
+            _bg_exc=False,
             _tty_out=False,
-            _timeout=timeout,
             _truncate_exc=False,
             _env=None if env is None else dict(env),
         )
     except sh.CommandNotFound:
         raise CommandError(argv, 127, "", f"{argv[0]}: command not found") from None
-    except sh.TimeoutException:
-        raise CommandError(argv, None, "", f"no answer within {timeout} s") from None
+    return _finish(argv, running, timeout)
+
+
+def _finish(argv: Sequence[str], running: Any, timeout: float) -> CommandResult:
+    """Wait for the command; kill it at `timeout`.
+
+    A timer kills it instead of sh's `_timeout`, which polls every 0.1 s and so adds up
+    to 100 ms to every command, even one that takes 5 ms.
+    """
+    import sh
+
+    killed = threading.Event()
+    timer = threading.Timer(timeout, _kill, (running, killed))
+    timer.daemon = True
+    timer.start()
+    try:
+        running.wait()
     except sh.ErrorReturnCode as error:
+        if killed.is_set():
+            raise CommandError(argv, None, "", f"no answer within {timeout} s") from None
         raise CommandError(
             argv, error.exit_code, _text(error.stdout), _text(error.stderr)
         ) from None
-    return CommandResult(tuple(argv), done.exit_code or 0, _text(done.stdout), _text(done.stderr))
+    finally:
+        timer.cancel()
+    return CommandResult(
+        tuple(argv), running.exit_code or 0, _text(running.stdout), _text(running.stderr)
+    )
+
+
+def _kill(running: Any, killed: threading.Event) -> None:
+    """The timer's end: the command took too long."""
+    killed.set()
+    with contextlib.suppress(ProcessLookupError, OSError):
+        running.kill()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
@@ -233,6 +234,7 @@ def run_gate(options: Options) -> dict[str, object]:
     result: dict[str, object] = {"suite": "gate", "schema": 1, "taken_at": machine.utc_now()}
     result["machine"] = machine.describe()
     result["load_before"] = machine.load_average()
+    result["niceness"] = os.nice(0)
     schedule = Schedule(options.samples, options.warmup, time_budget=options.time_budget)
     measured = _measure(options, schedule, result)
     result["finished_at"] = machine.utc_now()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import itertools
+import json
 import zlib
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -232,3 +234,11 @@ def test_recorded_figures_need_at_least_ten_samples() -> None:
     """A full run asked for fewer than 10 samples is refused (exit 2) before anything runs."""
     assert bench_cli.main(["--samples", "3"]) == 2
     assert bench_cli.main(["no-such-suite", "--quick"]) == 2
+
+
+def test_benchmarks_md_gate_section_is_the_rendering_of_the_recorded_results() -> None:
+    """BENCHMARKS.md's gate figures are exactly what bench/results/gate.json renders to."""
+    root = Path(__file__).resolve().parents[2]
+    recorded = json.loads((root / "bench" / "results" / "gate.json").read_text())
+    document = (root / "BENCHMARKS.md").read_text()
+    assert doc.section(document, "gate") == render.render(recorded).strip()

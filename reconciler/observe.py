@@ -140,7 +140,22 @@ def _port(
     if pid_file.ours and pid_file.pid and procfs.holds_socket(pid_file.pid, inodes, proc):
         holder = f"daemon pid {pid_file.pid}"
         return replace(port, status="ours", via="daemon", holder=holder, process=pid_file.process)
+    if service_pid := _service_holding(files, units, inodes, proc):
+        process = procfs.process_info(service_pid, proc)
+        holder = f"{SERVICE} pid {service_pid} (its socket stopped)"
+        return replace(port, status="ours", via="socket", holder=holder, process=process)
     return _holder(port, desired.pid_file, inodes, found[0].uid, proc)
+
+
+def _service_holding(
+    files: tuple[UnitOnDisk, ...], units: tuple[UnitStatus, ...], inodes: set[int], proc: Path
+) -> int | None:
+    """The main pid of our gate service when it still serves the port its socket passed it."""
+    service_file = next(f for f in files if f.name == SERVICE)
+    status = next((u for u in units if u.name == SERVICE), None)
+    if status is None or not status.running or status.main_pid <= 0 or not service_file.ours:
+        return None
+    return status.main_pid if procfs.holds_socket(status.main_pid, inodes, proc) else None
 
 
 def _holder(port: PortState, pid_file: Path, inodes: set[int], uid: int, proc: Path) -> PortState:

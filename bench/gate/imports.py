@@ -78,19 +78,14 @@ def _median_profile(profiles: list[list[importtime.Imported]]) -> list[importtim
     return profiles[totals.index(sorted(totals)[len(totals) // 2])]
 
 
-def measure(
-    config: GateConfig, tokens: dict[str, str], runs: int, development: GateInstall
-) -> dict[str, object]:
+def measure(config: GateConfig, tokens: dict[str, str], runs: int) -> dict[str, object]:
     """Import time and time-to-first-answer of a fresh gate, each the median of `runs`."""
     scratch = config.tokens.parent / "imports"
     scratch.mkdir(exist_ok=True)
     install, token = config.install, tokens["small"]
-    profiles, dev_totals, to_health, bare = [], [], [], []
+    profiles, to_health, bare = [], [], []
     for _ in range(runs):
         profiles.append(_profile(config, install, token, scratch / "gate.log"))
-        dev_totals.append(
-            importtime.total_us(_profile(config, development, token, scratch / "dev.log"))
-        )
         to_health.append(_serve_once(config, install, token, scratch / "plain.log", profile=False))
         bare.append(_bare_python_seconds(install.python))
     typical = _median_profile(profiles)
@@ -98,7 +93,6 @@ def measure(
         "runs": runs,
         "gate_import_us": int(median([importtime.total_us(p) for p in profiles])),
         "python_floor_import_us": int(median([_floor_us(install.python) for _ in range(runs)])),
-        "development_venv_import_us": int(median(dev_totals)),
         **_where_it_goes(typical, install.python),
         "gate_start_to_health_s": round(median(to_health), 6),
         "bare_python_s": round(median(bare), 6),

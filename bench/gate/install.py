@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,39 +33,35 @@ def _from_script(script: Path, description: str) -> GateInstall:
     return GateInstall(script, python if python.exists() else Path(sys.executable), description)
 
 
-def development_install() -> GateInstall:
-    """The gate of the venv running the benchmark (the project's .venv, with test extras)."""
-    return _from_script(Path(sys.executable).parent / "terok-gate", "development venv (.venv)")
+def committed_source(scratch: Path) -> tuple[Path, str]:
+    """The project as committed at HEAD, unpacked under scratch, and that commit's short id.
+
+    Measuring HEAD, not the work tree, keeps figures traceable to a commit even while
+    uncommitted work is under way in the checkout."""
+    commit = run(["git", "-C", str(PROJECT), "rev-parse", "--short", "HEAD"]).strip()
+    archive, source = scratch / "source.tar", scratch / "source"
+    run(["git", "-C", str(PROJECT), "archive", "--format=tar", "-o", str(archive), "HEAD"])
+    with tarfile.open(archive) as unpacked:
+        unpacked.extractall(source, filter="data")
+    return source, commit
 
 
 def production_install(scratch: Path) -> GateInstall:
-    """The project's wheel in a fresh venv with its runtime dependencies only.
+    """The wheel of the committed project in a fresh venv with its runtime dependencies only.
 
     $BENCH_GATE_COMMAND names another terok-gate script to measure instead."""
     if override := os.environ.get("BENCH_GATE_COMMAND"):
         return _from_script(Path(override), f"BENCH_GATE_COMMAND={override}")
+    source, commit = committed_source(scratch)
     wheels, venv = scratch / "wheel", scratch / "gate-venv"
     pip = ["-m", "pip", "-q", "--disable-pip-version-check"]
-    run(
-        [
-            sys.executable,
-            *pip,
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "-w",
-            str(wheels),
-            str(PROJECT),
-        ],
-        timeout=300,
-    )
+    build = [sys.executable, *pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(wheels)]
+    run([*build, str(source)], timeout=300)
     run([sys.executable, "-m", "venv", str(venv)], timeout=300)
     (wheel,) = wheels.glob("gate_reconcile-*.whl")
     run([str(venv / "bin" / "python"), *pip, "install", str(wheel)], timeout=600)
-    return _from_script(
-        venv / "bin" / "terok-gate",
-        "the project's wheel in a fresh venv, runtime dependencies only",
-    )
+    what = f"the wheel of commit {commit} in a fresh venv with its runtime dependencies only"
+    return _from_script(venv / "bin" / "terok-gate", what)
 
 
 def packages(install: GateInstall) -> dict[str, str]:

@@ -235,9 +235,7 @@ def startup(result: Result) -> str:
         f"first served `ls-remote` it imports {imports['gate_modules']} modules in "
         f"{imports['gate_import_us'] / 1000:.1f} ms (`python -X importtime`, median of "
         f"{imports['runs']}; the bare interpreter's own start-up imports: "
-        f"{imports['python_floor_import_us'] / 1000:.1f} ms; the same gate run from the "
-        f"development venv, where the test extras add `rich`: "
-        f"{imports['development_venv_import_us'] / 1000:.1f} ms). "
+        f"{imports['python_floor_import_us'] / 1000:.1f} ms). "
         f"Where it goes, per top-level package:\n\n{imports_table(result)}"
     )
 

@@ -18,7 +18,7 @@ from bench.gate import imports
 from bench.gate.cpu import CpuGroup, CpuMeter
 from bench.gate.gate import GateConfig, GateDaemon, SocketGate, wait_healthy, write_token_file
 from bench.gate.git import git_env
-from bench.gate.install import development_install, packages, production_install
+from bench.gate.install import packages, production_install
 from bench.gate.nginx import NginxGit, missing_tools
 from bench.gate.operations import OPERATIONS, GitOps, UrlFor
 from bench.gate.repos import LARGE, SMALL, build
@@ -179,13 +179,12 @@ def cases(the_site: Site, meters: dict[tuple[str, str], CpuMeter]) -> list[Case]
 
 
 def _project_commit() -> str:
-    """HEAD, and whether what is measured (the gate, the bench, the packaging) differs from it."""
+    """HEAD (the gate is built from it), and whether the benchmark's own code differs from it."""
     git = ["git", "-C", str(BENCH_DIR.parent)]
     with contextlib.suppress(BenchmarkError):
         head = run([*git, "rev-parse", "--short", "HEAD"]).strip()
-        measured = ["terok_gate", "bench", "pyproject.toml"]
-        dirty = run([*git, "status", "--porcelain", "--", *measured]).strip()
-        return f"{head} (with uncommitted changes in {', '.join(measured)})" if dirty else head
+        dirty = run([*git, "status", "--porcelain", "--", "bench"]).strip()
+        return f"{head} (with uncommitted changes in bench/)" if dirty else head
     return "unknown"
 
 
@@ -203,7 +202,7 @@ def _measure(options: Options, schedule: Schedule, record: dict[str, object]) ->
         options.progress("measuring the gate's start-up imports")
         runs = 1 if options.quick else 5
         config = the_site.config
-        record["imports"] = imports.measure(config, the_site.tokens, runs, development_install())
+        record["imports"] = imports.measure(config, the_site.tokens, runs)
         record["gate_install"] = {
             "what": config.install.description,
             "packages": packages(config.install),

@@ -8,8 +8,9 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from reconciler.actions import Action
 from reconciler.converge import World, converge
 from reconciler.desired import Desired
 from reconciler.health import judge
@@ -23,6 +24,9 @@ from reconciler.places import lock_path, status_path
 from reconciler.schedule import periodic_hint
 from reconciler.spec_source import LoadedSpec
 from reconciler.status import status_document
+
+if TYPE_CHECKING:
+    from reconciler.execute import Done
 
 HINT_SHOWN = "periodicHintShown"
 
@@ -53,14 +57,23 @@ def probe(desired: Desired, timeout: float) -> HealthVerdict:
 
 def real_world(desired: Desired, options: ApplyOptions) -> World:
     """The loop's edges on this host."""
-    from reconciler.execute import Executor
-    from reconciler.host.run import run
-
     deadline = time.monotonic() + desired.apply.deadline
-    executor = Executor(desired, run, options.env, lambda: deadline - time.monotonic())
+    executors: list[Callable[[Action], Done]] = []
+
+    def remaining() -> float:
+        return deadline - time.monotonic()
+
+    def execute(action: Action) -> Done:
+        if not executors:  # the execution machinery loads only once an action must run
+            from reconciler.execute import Executor
+            from reconciler.host.run import run
+
+            executors.append(Executor(desired, run, options.env, remaining))
+        return executors[0](action)
+
     return World(
         observe=lambda d: observe(d, env=options.env),
-        execute=executor,
+        execute=execute,
         probe=probe,
         on_action=options.on_action,
     )

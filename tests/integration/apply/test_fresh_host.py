@@ -4,6 +4,8 @@ and the next apply does nothing and says so."""
 from __future__ import annotations
 
 import stat
+import subprocess
+import sys
 
 import pytest
 
@@ -75,3 +77,33 @@ def test_daemon_no_op_apply_runs_no_command(
     assert code == 0, capsys.readouterr()
     assert spawns == []
     assert "no action taken" in capsys.readouterr().out
+
+
+NO_OP_PROBE = """
+import sys
+from reconciler.cli import main
+code = main(["apply", "--spec", sys.argv[1]])
+heavy = ("sh", "tenacity", "structlog", "asyncio", "subprocess", "reconciler.execute")
+print(code, *[name for name in heavy if name in sys.modules])
+"""
+
+
+@pytest.mark.parametrize(
+    ("mode", "loaded"), [("daemon", []), ("systemd", ["sh", "asyncio", "subprocess"])]
+)
+def test_no_op_apply_loads_only_what_it_needs(
+    gate_host: GateHost, mode: str, loaded: list[str]
+) -> None:
+    """A converged apply imports no tenacity, structlog or execution code; only systemd mode
+    needs the command runner (sh, which pulls in asyncio and subprocess) for its one
+    `systemctl show`."""
+    gate_host.write_spec(mode)
+    gate_host.apply()
+    done = subprocess.run(
+        [sys.executable, "-c", NO_OP_PROBE, str(gate_host.spec)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    last = done.stdout.splitlines()[-1].split()
+    assert (last[0], last[1:]) == ("0", loaded), done.stdout

@@ -27,7 +27,7 @@ from reconciler.errors import (
 
 if TYPE_CHECKING:
     from reconciler.desired import Desired
-    from reconciler.outcome import ActionRecord
+    from reconciler.outcome import ActionRecord, HealthVerdict
     from reconciler.spec_source import LoadedSpec
 
 EXIT_CODES = """\
@@ -216,32 +216,32 @@ def _progress(spec_label: str, quiet: bool) -> Callable[[ActionRecord], None]:
 def run_check(args: argparse.Namespace) -> int:
     """check: ask the gate's health route; never starts or changes anything itself."""
     from reconciler.apply import probe
-    from reconciler.health import NO_GATE
-    from reconciler.modes import effective_mode
-    from reconciler.observe import observe
-    from reconciler.report import check_context, check_text
+    from reconciler.report import check_text
 
     _, desired = _load(args)
     verdict = probe(desired, 10.0)
     context: list[str] = []
     if not verdict.ok:
-        observed = observe(desired)
-        context = check_context(desired, observed)
-        if effective_mode(desired.mode, observed.manager) == "none":
-            verdict = replace(NO_GATE, ok=False, message="mode none: the spec wants no gate")
+        verdict, context = _explain(desired, verdict)
     if getattr(args, "json", False):
-        _print_json(
-            {
-                "ok": verdict.ok,
-                "listen": desired.listen,
-                "reason": verdict.reason,
-                "message": verdict.message,
-                "context": context,
-            }
-        )
+        keys = {"ok": verdict.ok, "listen": desired.listen, "reason": verdict.reason}
+        _print_json({**keys, "message": verdict.message, "context": context})
     else:
         sys.stdout.write(check_text(verdict, context))
     return EXIT_IN_SYNC if verdict.ok else EXIT_RUNTIME_ERROR
+
+
+def _explain(desired: Desired, verdict: HealthVerdict) -> tuple[HealthVerdict, list[str]]:
+    """A failed check: the observed facts behind it (one look at the host, no change)."""
+    from reconciler.health import NO_GATE
+    from reconciler.modes import effective_mode
+    from reconciler.observe import observe
+    from reconciler.report import check_context
+
+    observed = observe(desired)
+    if effective_mode(desired.mode, observed.manager) == "none":
+        verdict = replace(NO_GATE, ok=False, message="mode none: the spec wants no gate")
+    return verdict, check_context(desired, observed)
 
 
 def run_schema(args: argparse.Namespace) -> int:

@@ -26,36 +26,23 @@ class HealthReply:
 def judge(reply: HealthReply, desired: Desired) -> HealthVerdict:
     """Compare the gate's health reply with the spec's configuration digest."""
     where = desired.listen
+    document = _document(reply.body) if reply.status == 200 else {}
     if reply.status is None:
-        return HealthVerdict(
-            False, "http", "NotAnswering", f"nothing answers on {where}: {reply.error}"
-        )
+        return _failed("NotAnswering", f"nothing answers on {where}: {reply.error}")
     if reply.status != 200:
-        return HealthVerdict(
-            False,
-            "http",
-            "NotTheGate",
-            f"{where} answered HTTP {reply.status}, not terok-gate's health route",
-        )
-    document = _document(reply.body)
+        return _failed("NotTheGate", f"{where} answered HTTP {reply.status}, not terok-gate")
     if document.get("service") != "terok-gate":
-        return HealthVerdict(
-            False, "http", "NotTheGate", f"what answers on {where} is not terok-gate"
-        )
+        return _failed("NotTheGate", f"what answers on {where} is not terok-gate")
     if document.get("config_digest") != desired.config_digest:
-        return HealthVerdict(
-            False,
-            "http",
-            "OtherConfiguration",
-            f"the gate on {where} serves another base path or token file than the spec's",
-        )
+        why = f"the gate on {where} serves another base path or token file than the spec's"
+        return _failed("OtherConfiguration", why)
     version = document.get("version", "?")
-    return HealthVerdict(
-        True,
-        "http",
-        "GateAnswers",
-        f"terok-gate {version} answers on {where} with the spec's configuration",
-    )
+    message = f"terok-gate {version} answers on {where} with the spec's configuration"
+    return HealthVerdict(True, "http", "GateAnswers", message)
+
+
+def _failed(reason: str, message: str) -> HealthVerdict:
+    return HealthVerdict(False, "http", reason, message)
 
 
 def _document(body: bytes) -> dict[str, object]:

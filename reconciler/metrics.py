@@ -41,49 +41,50 @@ def _by_kind(counts: Mapping[str, int]) -> list[tuple[str, float]]:
     return [(f'{{kind="{kind}"}}', float(n)) for kind, n in kinds.items()]
 
 
-def render_metrics(result: ApplyResult, status: Mapping[str, Any]) -> str:
-    """The metrics text for this apply; `status` is the status.json just computed for it."""
-    this_run: dict[str, int] = {}
+def _done_by_kind(result: ApplyResult) -> dict[str, int]:
+    counts: dict[str, int] = {}
     for record in result.actions:
         if record.result == "done":
-            this_run[record.kind] = this_run.get(record.kind, 0) + 1
-    lines = [
-        *_metric(
-            "converged", "gauge", "1 when the last apply converged", [("", float(result.converged))]
-        ),
-        *_metric(
+            counts[record.kind] = counts.get(record.kind, 0) + 1
+    return counts
+
+
+def render_metrics(result: ApplyResult, status: Mapping[str, Any]) -> str:
+    """The metrics text for this apply; `status` is the status.json just computed for it."""
+    finished = result.started_at + result.seconds
+    table: list[tuple[str, str, str, list[tuple[str, float]]]] = [
+        ("converged", "gauge", "1 when the last apply converged", [("", result.converged)]),
+        (
             "blocked",
             "gauge",
             "1 when the last apply was blocked",
-            [("", float(result.outcome == "blocked"))],
+            [("", result.outcome == "blocked")],
         ),
-        *_metric(
-            "last_actions", "gauge", "actions the last apply took, by kind", _by_kind(this_run)
+        (
+            "last_actions",
+            "gauge",
+            "actions the last apply took, by kind",
+            _by_kind(_done_by_kind(result)),
         ),
-        *_metric(
+        (
             "actions_total",
             "counter",
-            "actions taken by every apply, by kind",
+            "actions of every apply, by kind",
             _by_kind(status.get("actionCounts", {})),
         ),
-        *_metric(
-            "apply_duration_seconds",
-            "gauge",
-            "how long the last apply took",
-            [("", result.seconds)],
-        ),
-        *_metric(
-            "last_run_timestamp_seconds",
-            "gauge",
-            "when the last apply finished",
-            [("", result.started_at + result.seconds)],
-        ),
+        ("apply_duration_seconds", "gauge", "how long the last apply took", [("", result.seconds)]),
+        ("last_run_timestamp_seconds", "gauge", "when the last apply finished", [("", finished)]),
     ]
     if success := status.get("lastSuccessTime"):
-        lines += _metric(
-            "last_success_timestamp_seconds",
-            "gauge",
-            "when an apply last converged",
-            [("", epoch(success))],
+        table.append(
+            (
+                "last_success_timestamp_seconds",
+                "gauge",
+                "when an apply last converged",
+                [("", epoch(success))],
+            )
         )
+    lines = [
+        line for name, kind, text, samples in table for line in _metric(name, kind, text, samples)
+    ]
     return "\n".join(lines) + "\n"

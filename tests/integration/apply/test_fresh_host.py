@@ -34,15 +34,20 @@ def test_fresh_host_converges_and_serves_a_clone(gate_host: GateHost, mode: str)
     assert status["outcome"] == "converged" and status["actions"]
     ready = next(c for c in status["conditions"] if c["type"] == "Ready")
     assert (ready["status"], ready["reason"]) == ("True", "GateAnswers")
+    shown = gate_host.run("status").out
+    assert "last apply: converged at" in shown and "Ready=True (GateAnswers)" in shown
 
 
 @pytest.mark.parametrize("mode", ["systemd", "daemon"])
 def test_second_apply_does_nothing_and_says_so(gate_host: GateHost, mode: str) -> None:
-    """Right after a successful apply, the next one takes no action, says so and exits 0."""
+    """Right after a successful apply, the next one takes no action, says so and exits 0;
+    daemon mode's crontab advice is printed once, by the first."""
     gate_host.write_spec(mode)
-    gate_host.apply()
+    first = gate_host.apply()
     ran = gate_host.apply()
     assert ran.out.startswith("in sync: nothing to do, no action taken")
+    crontab = "add this line with `crontab -e`"
+    assert (crontab in first.out, crontab in ran.out) == (mode == "daemon", False)
     assert gate_host.status()["actions"] == []
     assert gate_host.status()["lastActions"]["actions"], "the earlier actions are kept"
 

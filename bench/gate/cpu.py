@@ -18,6 +18,7 @@ from bench.errors import BenchmarkError
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 # A server may still be finishing (reaping its CGI child) when the client has its answer.
 SETTLE_SECONDS = 0.02
+TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
 
 
 class CpuGroup:
@@ -50,6 +51,16 @@ class CpuGroup:
             raise BenchmarkError(f"{self.path}/cpu.stat has no usage_usec")
         return int((self.path / "cpuacct.usage").read_text()) / 1e9
 
+    def own_seconds(self) -> float:
+        """utime + stime of the processes living in the cgroup now, without their children:
+        what the server itself spends, as opposed to the git processes it runs."""
+        ticks = 0
+        for pid in (self.path / "cgroup.procs").read_text().split():
+            with contextlib.suppress(OSError):
+                stat = Path(f"/proc/{pid}/stat").read_text()
+                ticks += sum(int(field) for field in stat[stat.rindex(")") + 2 :].split()[11:13])
+        return ticks / TICKS_PER_SECOND
+
     def remove(self) -> None:
         """Remove the cgroup once its processes are gone (retrying briefly while they exit)."""
         for _ in range(100):
@@ -63,22 +74,28 @@ class CpuGroup:
 
 
 class CpuMeter:
-    """Records the CPU a cgroup spends during each sample of one case."""
+    """Records the CPU a cgroup spends during each sample of one case: in total, and in the
+    server's own long-lived processes (at clock-tick resolution)."""
 
     def __init__(self, group: CpuGroup) -> None:
         self._group = group
-        self._before = 0.0
-        self.deltas: list[float] = []
+        self._before = (0.0, 0.0)
+        self.deltas: list[tuple[float, float]] = []
+
+    def _read(self) -> tuple[float, float]:
+        return self._group.cpu_seconds(), self._group.own_seconds()
 
     def start(self) -> None:
-        """Read the counter before a sample."""
-        self._before = self._group.cpu_seconds()
+        """Read the counters before a sample."""
+        self._before = self._read()
 
     def stop(self) -> None:
-        """Read it after the sample and record the difference."""
+        """Read them after the sample and record the differences."""
         time.sleep(SETTLE_SECONDS)
-        self.deltas.append(self._group.cpu_seconds() - self._before)
+        total, own = self._read()
+        self.deltas.append((total - self._before[0], own - self._before[1]))
 
-    def last(self, count: int) -> list[float]:
-        """The last `count` samples in seconds (the warm-up ones come before them)."""
-        return [round(delta, 6) for delta in self.deltas[-count:]] if count > 0 else []
+    def last(self, count: int, which: int) -> list[float]:
+        """The last `count` samples in seconds (warm-up ones come before): 0 total, 1 own."""
+        kept = self.deltas[-count:] if count > 0 else []
+        return [round(delta[which], 6) for delta in kept]

@@ -208,10 +208,11 @@ def _measure(options: Options, schedule: Schedule, record: dict[str, object]) ->
             "packages": packages(config.install),
         }
         record["repos"] = the_site.repo_info
-    record["server_cpu_s"] = {
-        op: {v: meter.last(measured.rounds) for (o, v), meter in meters.items() if o == op}
-        for op in OPERATIONS
-    }
+    for name, which in (("server_cpu_s", 0), ("server_own_cpu_s", 1)):
+        record[name] = {
+            op: {v: m.last(measured.rounds, which) for (o, v), m in meters.items() if o == op}
+            for op in OPERATIONS
+        }
     record["load_during_max"] = max(loads, default=0.0)
     return measured
 

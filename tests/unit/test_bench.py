@@ -221,13 +221,16 @@ def test_latency_and_ratio_tables_show_medians_and_ratios() -> None:
 
 
 def test_cpu_table_relates_the_gate_to_nginx() -> None:
-    """The server-CPU table shows the median CPU ms of the gate and of nginx, and their ratio."""
+    """The server-CPU table shows median total and mean own CPU ms of gate and nginx, and the ratio."""
     result = make_result({})
     result["server_cpu_s"] = {
         op: {"gate-daemon": [0.005, 0.006, 0.001], "nginx": [0.004, 0.003, 0.009]}
         for op in OPERATIONS
     }
-    assert "| 5.0 | 4.0 | 1.25x |" in render.cpu_table(result)
+    result["server_own_cpu_s"] = {
+        op: {"gate-daemon": [0.0, 0.01, 0.0], "nginx": [0.0, 0.0, 0.0]} for op in OPERATIONS
+    }
+    assert "| 5.0 (3.3) | 4.0 (0.0) | 1.25x |" in render.cpu_table(result)
 
 
 def test_recorded_figures_need_at_least_ten_samples() -> None:

@@ -17,7 +17,7 @@ from reconciler import logs
 from reconciler.actions import Action
 from reconciler.desired import Desired
 from reconciler.errors import ReconcileError
-from reconciler.failures import describe, hint_for, is_transient
+from reconciler.failures import HostChangedError, describe, hint_for, is_transient
 from reconciler.health import NO_GATE, unit_evidence, units_verdict
 from reconciler.modes import EffectiveMode
 from reconciler.observed import Observed
@@ -48,6 +48,10 @@ class ActionFailedError(Exception):
         super().__init__(record.detail)
         self.record = record
         self.error = error
+
+
+class _PlanStaleError(ActionFailedError):
+    """The host changed since it was observed: plan again rather than retry this action."""
 
 
 @dataclass
@@ -153,10 +157,17 @@ def _out_of_time(run: _Run, current: Plan, health: HealthVerdict) -> ApplyResult
 
 
 def _execute_all(run: _Run, current: Plan) -> ApplyResult | None:
-    """Run the plan's actions in order; the result of the run when one of them failed."""
+    """Run the plan's actions in order; the result of the run when one of them failed.
+
+    When the host changed under an action, the rest of this plan is stale: the round ends
+    and the loop observes and plans again.
+    """
     for action in current.actions:
         try:
             run.records.append(_execute_one(run, action))
+        except _PlanStaleError as stale:
+            run.records.append(stale.record)
+            return None
         except ActionFailedError as failure:
             run.records.append(failure.record)
             outcome: Outcome = "not_converged" if is_transient(failure.error) else "failed"
@@ -177,6 +188,12 @@ def _execute_one(run: _Run, action: Action) -> ActionRecord:
 
     try:
         result, detail = _with_retries(run, attempt)
+    except HostChangedError as error:
+        record = _record(
+            action, "skipped", error.message, run.world.monotonic() - started, attempts[0]
+        )
+        _log(record, run.world)
+        raise _PlanStaleError(record, error) from error
     except (ReconcileError, OSError) as error:
         record = _record(
             action, "failed", describe(error), run.world.monotonic() - started, attempts[0]
@@ -226,7 +243,9 @@ def _with_retries(run: _Run, call: Callable[[], Done]) -> Done:
         )
 
     retrying = tenacity.Retrying(
-        retry=tenacity.retry_if_exception(is_transient),
+        retry=tenacity.retry_if_exception(
+            lambda error: is_transient(error) and not isinstance(error, HostChangedError)
+        ),
         wait=wait,
         stop=lambda state: run.left() <= 0,
         sleep=run.world.sleep,

@@ -105,3 +105,36 @@ def test_socket_stopped_under_a_running_gate_is_healed(gate_host: GateHost) -> N
     kinds = [(a["kind"], a["target"]) for a in gate_host.status()["actions"]]
     assert kinds == [("stop_unit", SERVICE), ("start_unit", SOCKET)]
     gate_host.clone_works()
+
+
+SNEAKING_SYSTEMCTL = """#!/bin/sh
+# During the first `systemctl --user show` (observe reads the unit files just before it),
+# someone else puts a unit of our name in place.
+if [ "$2" = show ] && mkdir "$SNEAK_MARK" 2>/dev/null; then
+  printf '[Socket]\\nListenStream=127.0.0.1:1\\n' > "$SNEAK_UNIT"
+fi
+exec {real} "$@"
+"""
+
+
+def test_a_unit_written_after_observing_is_never_clobbered(gate_host: GateHost) -> None:
+    """A unit file that appears between observing and writing is left alone: the write is
+    skipped, the host observed again, and the foreign file blocks the plan (exit 3)."""
+    bin_dir = gate_host.root / "sneaking-bin"
+    bin_dir.mkdir()
+    (bin_dir / "systemctl").write_text(SNEAKING_SYSTEMCTL.format(real=shutil.which("systemctl")))
+    (bin_dir / "systemctl").chmod(0o755)
+    unit = gate_host.manager.unit_dir / SOCKET
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "SNEAK_MARK": str(gate_host.root / "sneaked"),
+        "SNEAK_UNIT": str(unit),
+    }
+    gate_host.write_spec("systemd")
+    ran = gate_host.run("apply", env=env)
+    assert ran.code == 3, ran
+    assert "-> skipped: " in ran.out and "changed since it was observed" in ran.out
+    assert f"blocked: {SOCKET} at {unit} is not ours" in ran.out
+    assert unit.read_text() == "[Socket]\nListenStream=127.0.0.1:1\n"
+    unit.unlink()

@@ -40,6 +40,7 @@ def committed_source(scratch: Path) -> tuple[Path, str]:
     uncommitted work is under way in the checkout."""
     commit = run(["git", "-C", str(PROJECT), "rev-parse", "--short", "HEAD"]).strip()
     archive, source = scratch / "source.tar", scratch / "source"
+    scratch.mkdir(parents=True, exist_ok=True)
     run(["git", "-C", str(PROJECT), "archive", "--format=tar", "-o", str(archive), "HEAD"])
     with tarfile.open(archive) as unpacked:
         unpacked.extractall(source, filter="data")

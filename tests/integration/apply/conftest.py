@@ -3,6 +3,7 @@ manager, with the real gate and real git; everything a test installs is removed 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -148,15 +149,26 @@ def clean_units(manager: SystemdUserManager) -> None:
     manager.systemctl("reset-failed", check=False)
 
 
+@contextlib.contextmanager
+def hosting(
+    manager: SystemdUserManager, root: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[GateHost]:
+    """A clean unit directory and a free port; status.json under `root`; all removed after."""
+    assert not [n for n in ALL_UNIT_FILES if (manager.unit_dir / n).exists()]
+    monkeypatch.setenv("XDG_STATE_HOME", str(root / "state"))
+    host = GateHost(manager, root, free_port())
+    try:
+        yield host
+    finally:
+        clean_units(manager)
+        stop_daemon(host.pid_file)
+        host.wait_port_free()
+
+
 @pytest.fixture
 def gate_host(
     user_manager: SystemdUserManager, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[GateHost]:
     """A clean unit directory and a free port; status.json under this test's folder."""
-    assert not [n for n in ALL_UNIT_FILES if (user_manager.unit_dir / n).exists()]
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    host = GateHost(user_manager, tmp_path, free_port())
-    yield host
-    clean_units(user_manager)
-    stop_daemon(host.pid_file)
-    host.wait_port_free()
+    with hosting(user_manager, tmp_path, monkeypatch) as host:
+        yield host

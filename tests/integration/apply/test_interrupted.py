@@ -10,34 +10,22 @@ and so on.
 
 from __future__ import annotations
 
-import os
-import shutil
 import signal
 
 import pytest
 
 from reconciler.desired import SERVICE, SOCKET
 from tests.integration.apply.conftest import GateHost
+from tests.integration.apply.stand_in import KILLING_SYSTEMCTL, systemctl_stand_in
 
 pytestmark = pytest.mark.integration
 
-KILLING_SYSTEMCTL = """#!/bin/sh
-# $1 is --user, $2 the verb; mkdir makes "once" atomic.
-if [ "$2" = "$KILL_AT" ] && mkdir "$KILL_MARK" 2>/dev/null; then
-  kill -KILL "$PPID"
-  exit 1
-fi
-exec {real} "$@"
-"""
-
 
 def _killing_env(host: GateHost, verb: str) -> dict[str, str]:
-    bin_dir = host.root / "killing-bin"
-    bin_dir.mkdir()
-    (bin_dir / "systemctl").write_text(KILLING_SYSTEMCTL.format(real=shutil.which("systemctl")))
-    (bin_dir / "systemctl").chmod(0o755)
-    path = f"{bin_dir}:{os.environ['PATH']}"
-    return {**os.environ, "PATH": path, "KILL_AT": verb, "KILL_MARK": str(host.root / "killed")}
+    mark = str(host.root / "killed")
+    return systemctl_stand_in(
+        host.root / "killing-bin", KILLING_SYSTEMCTL, KILL_AT=verb, KILL_MARK=mark
+    )
 
 
 @pytest.mark.parametrize(
@@ -120,17 +108,13 @@ exec {real} "$@"
 def test_a_unit_written_after_observing_is_never_clobbered(gate_host: GateHost) -> None:
     """A unit file that appears between observing and writing is left alone: the write is
     skipped, the host observed again, and the foreign file blocks the plan (exit 3)."""
-    bin_dir = gate_host.root / "sneaking-bin"
-    bin_dir.mkdir()
-    (bin_dir / "systemctl").write_text(SNEAKING_SYSTEMCTL.format(real=shutil.which("systemctl")))
-    (bin_dir / "systemctl").chmod(0o755)
     unit = gate_host.manager.unit_dir / SOCKET
-    env = {
-        **os.environ,
-        "PATH": f"{bin_dir}:{os.environ['PATH']}",
-        "SNEAK_MARK": str(gate_host.root / "sneaked"),
-        "SNEAK_UNIT": str(unit),
-    }
+    env = systemctl_stand_in(
+        gate_host.root / "sneaking-bin",
+        SNEAKING_SYSTEMCTL,
+        SNEAK_MARK=str(gate_host.root / "sneaked"),
+        SNEAK_UNIT=str(unit),
+    )
     gate_host.write_spec("systemd")
     ran = gate_host.run("apply", env=env)
     assert ran.code == 3, ran

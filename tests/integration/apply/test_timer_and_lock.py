@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -15,6 +14,7 @@ from reconciler.desired import SOCKET, TIMER
 from reconciler.places import lock_path, status_path
 from tests.gate_support.gate import wait_for
 from tests.integration.apply.conftest import RECONCILE, GateHost
+from tests.integration.apply.stand_in import systemctl_stand_in
 
 pytestmark = pytest.mark.integration
 
@@ -65,12 +65,7 @@ def test_timer_disabled_removes_it(gate_host: GateHost) -> None:
 
 
 def _holding_env(root: Path, hold: Path) -> dict[str, str]:
-    real = shutil.which("systemctl")
-    bin_dir = root / "holding-bin"
-    bin_dir.mkdir()
-    (bin_dir / "systemctl").write_text(HOLDING_SYSTEMCTL.format(real=real))
-    (bin_dir / "systemctl").chmod(0o755)
-    return {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "HOLD": str(hold)}
+    return systemctl_stand_in(root / "holding-bin", HOLDING_SYSTEMCTL, HOLD=str(hold))
 
 
 def _spawn(host: GateHost, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:

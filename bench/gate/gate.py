@@ -131,13 +131,11 @@ class SocketGate:
     def __init__(
         self, manager: UserManager, name: str, config: GateConfig, port: int, idle: int
     ) -> None:
-        self.manager, self.name, self.config, self.port, self.idle = (
-            manager,
-            name,
-            config,
-            port,
-            idle,
-        )
+        self.manager = manager
+        self.name = name
+        self.config = config
+        self.port = port
+        self.idle = idle
 
     @property
     def service(self) -> str:

@@ -25,7 +25,7 @@ from bench.gate.repos import LARGE, SMALL, build
 from bench.options import Options
 from bench.runner import Case, Measured, Schedule, interleave
 from bench.servers import free_port
-from tests.harness.systemd_user import UserManager, cannot_start_reason
+from tests.harness.systemd_user import HarnessError, UserManager, cannot_start_reason
 
 BENCH_DIR = Path(__file__).resolve().parents[1]
 IDLE_TIMEOUT = 1  # seconds: the idle variant's gate exits this long after its last request
@@ -77,8 +77,11 @@ def _user_manager(root: Path, stack: contextlib.ExitStack) -> UserManager:
             f"the socket-activated variants need the systemd --user harness: {reason}"
         )
     manager = UserManager(root / "manager")
-    manager.start()
     stack.callback(manager.stop)
+    try:
+        manager.start()
+    except HarnessError as error:
+        raise BenchmarkError(f"the systemd --user harness did not start: {error}") from error
     return manager
 
 

@@ -6,7 +6,7 @@ import json
 import os
 import socket
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from terok_gate import __version__
@@ -16,7 +16,9 @@ from terok_gate.config import GateConfig, checked_base_path, take_admin_token
 from terok_gate.daemon import detach, remove_pid_file
 from terok_gate.digest import config_digest
 from terok_gate.handler import Connection, Gate
+from terok_gate.limits import Limits
 from terok_gate.log import configure_logging, get_logger
+from terok_gate.pool import Pool, Slot
 from terok_gate.server import GRACE_SECONDS, Activity, Wakeup, serve_listener, serve_one
 from terok_gate.tokens import Keyring, TokenFile
 
@@ -33,6 +35,7 @@ class Options:
     idle_timeout: float = 0.0
     admin_token_file: str | None = None
     pid_file: Path | None = None
+    limits: Limits = field(default_factory=Limits)
 
 
 def run(options: Options) -> int:
@@ -48,7 +51,10 @@ def run(options: Options) -> int:
     backend = find_backend(config.base_path, os.environ)
     source = _open_source(options.mode, config)
     configure_logging(sys.stderr)
-    gate = Gate(backend, _keyring(config), Activity(), get_logger(), _health(config))
+    limits = options.limits
+    activity = Activity(limits.backend_timeout)
+    pool = Pool(limits.max_connections)
+    gate = Gate(backend, _keyring(config), activity, get_logger(), _health(config), pool, limits)
     stop = Wakeup().on_signals()  # before --detach forks: no moment without a handler
     if options.mode == "detach" and options.pid_file is not None:
         return _serve_detached(options.pid_file.absolute(), source, gate, config, stop)
@@ -91,14 +97,14 @@ def _serve(mode: str, source: socket.socket, gate: Gate, config: GateConfig, sto
         "terok-gate started", mode=mode, version=__version__, base_path=str(config.base_path)
     )
 
-    def handle(conn: socket.socket, peer: str) -> None:
-        Connection(gate, conn, peer).serve()
+    def handle(slot: Slot, peer: str) -> None:
+        Connection(gate, slot, peer).serve()
 
     if mode == "inetd":
-        outcome = serve_one(source, handle, stop)
+        outcome = serve_one(source, handle, gate.pool, stop)
     else:
         idle = config.idle_timeout if mode == "socket" else 0.0
-        outcome = serve_listener(source, handle, gate.activity, stop, idle)
+        outcome = serve_listener(source, handle, gate.activity, gate.pool, stop, idle)
     source.close()
     finished = gate.activity.drain(GRACE_SECONDS)
     gate.log.info("terok-gate stopped", reason=outcome, requests_finished=finished)

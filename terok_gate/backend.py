@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import signal
 import subprocess
 import threading
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
@@ -51,7 +53,11 @@ def _git_exec_path(environ: Mapping[str, str]) -> Path:
 
 
 class CgiRun:
-    """One run of git http-backend. Its input is fed from a thread while its output is read."""
+    """One run of git http-backend. Its input is fed from a thread while its output is read.
+
+    It runs in a process group of its own, so a kill also reaches the git upload-pack or
+    receive-pack it started (which holds the same output pipe).
+    """
 
     def __init__(self, backend: Backend, env: dict[str, str], has_body: bool) -> None:
         self._stderr = os.memfd_create("git-http-backend-stderr", os.MFD_CLOEXEC)
@@ -63,7 +69,10 @@ class CgiRun:
             env=env,
             cwd=backend.project_root,
             bufsize=CHUNK,
+            process_group=0,
         )
+        self.last_progress = time.monotonic()  # a byte went in or came out
+        self.timed_out = False
         self._stdout = cast(io.BufferedReader, self.process.stdout)
         self._feeder: threading.Thread | None = None
         self.body_complete = not has_body
@@ -83,6 +92,7 @@ class CgiRun:
             for piece in body:
                 stdin.write(piece)
                 self.bytes_in += len(piece)
+                self.last_progress = time.monotonic()
             self.body_complete = True
         except BrokenPipeError:
             pass  # the backend stopped reading; the connection closes after the response
@@ -99,6 +109,7 @@ class CgiRun:
     def output(self) -> Iterator[bytes]:
         """Yield the response body as the backend writes it."""
         while piece := self._stdout.read1(CHUNK):
+            self.last_progress = time.monotonic()
             yield piece
 
     def finish(self) -> int:
@@ -115,11 +126,20 @@ class CgiRun:
         data = os.pread(self._stderr, STDERR_TAIL, max(0, size - STDERR_TAIL))
         return data.decode("utf-8", "replace").strip()
 
+    def silent_for(self) -> float:
+        """Seconds since a byte last went to the backend or came from it."""
+        return time.monotonic() - self.last_progress
+
+    def time_out(self) -> None:
+        """Kill a backend that hangs: whoever waits for its output sees it end."""
+        self.timed_out = True
+        self.kill()
+
     def kill(self) -> None:
-        """Stop the backend at once (client gone, or the shutdown grace period is over)."""
+        """Stop the backend and its children at once (client gone, timeout, or shutdown)."""
         with contextlib.suppress(ProcessLookupError):
             if self.process.poll() is None:
-                self.process.kill()
+                os.killpg(self.process.pid, signal.SIGKILL)
 
     def __enter__(self) -> CgiRun:
         return self

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from terok_gate import __version__
+from terok_gate import __version__, limits
 
 _REFUSED = (
     "--admin-token is refused: a token in the arguments is visible to every user "
@@ -43,6 +43,20 @@ def _seconds(text: str) -> float:
     return seconds
 
 
+def _positive_seconds(text: str) -> float:
+    seconds = float(text)
+    if not 0 < seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} is not a number of seconds > 0")
+    return seconds
+
+
+def _count(text: str) -> int:
+    count = int(text)
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a whole number >= 1")
+    return count
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Describe the command line."""
     parser = argparse.ArgumentParser(
@@ -69,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
         "without a request (0, the default: never)",
     )
     parser.add_argument("--admin-token-file", help="file (mode 0600) holding the admin token")
+    _limit_arguments(parser)
     parser.add_argument("--admin-token", nargs="?", action=_Refuse, help=argparse.SUPPRESS)
     modes = parser.add_mutually_exclusive_group()
     modes.add_argument("--foreground", action="store_true", help="serve until SIGTERM or SIGINT")
@@ -78,6 +93,30 @@ def build_parser() -> argparse.ArgumentParser:
     modes.add_argument("--inetd", action="store_true", help="serve the one connection on fd 0")
     parser.add_argument("--pid-file", type=Path, help="where --detach writes the daemon's PID")
     return parser
+
+
+def _limit_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--header-timeout",
+        type=_positive_seconds,
+        default=limits.HEADER_TIMEOUT,
+        help="seconds a client has for a whole request head, idle time between requests "
+        f"included (default {limits.HEADER_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "--max-connections",
+        type=_count,
+        default=limits.MAX_CONNECTIONS,
+        help="connections served at once; when all serve requests, newcomers get 503 "
+        f"(default {limits.MAX_CONNECTIONS})",
+    )
+    parser.add_argument(
+        "--backend-timeout",
+        type=_positive_seconds,
+        default=limits.BACKEND_TIMEOUT,
+        help="kill git http-backend after this many seconds without output while the "
+        f"client sends nothing either (default {limits.BACKEND_TIMEOUT:g})",
+    )
 
 
 def choose_mode(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str:
@@ -131,6 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         idle_timeout=args.idle_timeout,
         admin_token_file=args.admin_token_file,
         pid_file=args.pid_file,
+        limits=limits.Limits(args.header_timeout, args.max_connections, args.backend_timeout),
     )
     try:
         return run(options)

@@ -7,11 +7,14 @@ import io
 import socket
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from terok_gate.auth import CHALLENGE, Allowed, authorize, basic_token
 from terok_gate.backend import CgiRun
 from terok_gate.cgi import Backend, CgiHead, cgi_environment
+from terok_gate.deadline import DeadlineSocketIO
+from terok_gate.limits import IO_TIMEOUT, Limits
+from terok_gate.pool import Pool, Slot
 from terok_gate.protocol import (
     CHUNK,
     LAST_CHUNK,
@@ -31,6 +34,7 @@ from terok_gate.tokens import Keyring
 if TYPE_CHECKING:
     from structlog.typing import FilteringBoundLogger
 
+REFUSING_HEAD_TIMEOUT = 5.0  # a connection that only hears a 503 gets less time for its head
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 _JSON = ("Content-Type", "application/json")
 _TEXT = ("Content-Type", "text/plain; charset=utf-8")
@@ -45,6 +49,8 @@ class Gate:
     activity: Activity
     log: FilteringBoundLogger
     health: bytes  # the health route's JSON body, fixed at start
+    pool: Pool
+    limits: Limits
 
 
 @dataclass
@@ -76,11 +82,13 @@ class Exchange:
 class Connection:
     """Serves the requests of one client connection, one after the other."""
 
-    def __init__(self, gate: Gate, conn: socket.socket, peer: str) -> None:
+    def __init__(self, gate: Gate, slot: Slot, peer: str) -> None:
         self.gate = gate
-        self.conn = conn
+        self.slot = slot
+        self.conn = slot.conn
         self.peer = peer
-        self.reader = cast(io.BufferedReader, conn.makefile("rb", buffering=CHUNK))
+        self.raw = DeadlineSocketIO(slot.conn, IO_TIMEOUT)
+        self.reader = io.BufferedReader(self.raw, buffer_size=CHUNK)
 
     def serve(self) -> None:
         """Answer requests until the client or the server ends the connection."""
@@ -96,13 +104,14 @@ class Connection:
 
     def _next(self) -> bool:
         """Serve one request; say whether the connection stays open for another."""
-        try:
-            request = read_request(self.reader)
-        except HttpError as error:
-            self._refuse(error)
-            return False
+        request = self._read_head()
         if request is None:
             return False
+        if self.slot.refusing:
+            self._overloaded(request)
+            return False
+        if not self.gate.pool.working(self.slot):
+            return False  # its place went to a newer connection while the head arrived
         if self.gate.activity.stopping:  # asked to stop: no new work, not even on open connections
             self._send(simple_response(503, b"stopping\n", [_TEXT], close=True))
             return False
@@ -115,6 +124,33 @@ class Connection:
                 raise
             finally:
                 self.gate.log.info("request", **exchange.fields())
+
+    def _read_head(self) -> Request | None:
+        """The next request head if it arrives in time; None when there is none to serve."""
+        self.gate.pool.waiting(self.slot)
+        limit = self.gate.limits.header_timeout
+        self.raw.arm(min(limit, REFUSING_HEAD_TIMEOUT) if self.slot.refusing else limit)
+        try:
+            return read_request(self.reader)
+        except HttpError as error:
+            if not self.slot.evicted:
+                self._refuse(error)
+            return None
+        except TimeoutError:
+            if self.raw.received:  # half a head: say why it ends; an idle connection just closes
+                detail = f"request head not received within {limit:g} s"
+                self._refuse(HttpError(408, detail))
+            return None
+        finally:
+            self.raw.disarm()
+
+    def _overloaded(self, request: Request) -> None:
+        body = f"too many connections: all {self.gate.pool.limit} places serve requests\n"
+        fields = [_TEXT, ("Retry-After", "1")]
+        self._send(simple_response(503, body.encode(), fields, close=True))
+        exchange = Exchange(request.method, status=503, bytes_out=len(body))
+        exchange.extra["reason"] = "too many connections"
+        self.gate.log.warning("request", **exchange.fields())
 
     def _refuse(self, error: HttpError) -> None:
         exchange = Exchange(status=error.status, extra={"reason": error.detail})
@@ -177,10 +213,16 @@ class Connection:
         if head is None:
             run.kill()  # it may still be writing whatever it writes instead of a head
             run.finish()
-            exchange.extra["reason"] = "git http-backend gave no valid CGI header"
-            self._reply(request, exchange, 502, b"bad gateway\n")
+            self._no_head(run, request, exchange)
             return False
         return self._stream(run, request, head, exchange)
+
+    def _no_head(self, run: CgiRun, request: Request, exchange: Exchange) -> None:
+        if run.timed_out:  # the reason is noted with the backend's other details
+            self._reply(request, exchange, 504, b"gateway timeout\n")
+        else:
+            exchange.extra["reason"] = "git http-backend gave no valid CGI header"
+            self._reply(request, exchange, 502, b"bad gateway\n")
 
     def _stream(self, run: CgiRun, request: Request, head: CgiHead, exchange: Exchange) -> bool:
         chunked = head.content_length is None and request.keep_alive
@@ -205,6 +247,10 @@ class Connection:
             exchange.extra["client_error"] = str(run.client_error)
         if run.process.returncode:
             exchange.extra["backend_exit"] = run.process.returncode
+        if run.timed_out:
+            exchange.extra["reason"] = (
+                f"git http-backend silent for {self.gate.limits.backend_timeout:g} s: killed"
+            )
         if stderr := run.stderr_tail():
             exchange.extra["backend_stderr"] = stderr
 
@@ -213,6 +259,7 @@ class Connection:
             self.conn.sendall(data)
 
     def _close(self) -> None:
+        self.gate.pool.leave(self.slot)  # from here on nobody else touches the socket
         with contextlib.suppress(OSError):
             self.conn.shutdown(socket.SHUT_RDWR)
         self.reader.close()

@@ -12,6 +12,7 @@ from typing import Protocol
 CHUNK = 64 * 1024
 MAX_LINE = 8 * 1024
 MAX_HEADERS = 100
+MAX_HEAD = 32 * 1024  # all header lines together: a head is held in memory while it arrives
 MAX_CONTENT_LENGTH = 1 << 40
 
 REASONS = {
@@ -28,6 +29,7 @@ REASONS = {
     501: "Not Implemented",
     502: "Bad Gateway",
     503: "Service Unavailable",
+    504: "Gateway Timeout",
     505: "HTTP Version Not Supported",
 }
 _TOKEN = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
@@ -134,10 +136,14 @@ def _request_line(line: bytes) -> tuple[str, str, str]:
 
 def _headers(reader: Reader) -> dict[str, str]:
     headers: dict[str, str] = {}
+    size = 0
     for _ in range(MAX_HEADERS + 1):
         line = _line(reader)
         if not line:
             return headers
+        size += len(line)
+        if size > MAX_HEAD:
+            raise HttpError(431, f"header fields larger than {MAX_HEAD} bytes in all")
         name, value = _header(line)
         if name in headers and name in _SINGLE:
             raise HttpError(400, f"duplicate {name} header")

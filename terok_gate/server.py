@@ -12,23 +12,28 @@ import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
+from terok_gate.limits import BACKEND_TIMEOUT, IO_TIMEOUT
+from terok_gate.pool import Pool, Slot
+
 if TYPE_CHECKING:
     from terok_gate.backend import CgiRun
 
-IO_TIMEOUT = 60.0  # a client silent this long (between or inside requests) is dropped
 GRACE_SECONDS = 5.0  # how long requests in flight may finish after SIGTERM
+ACCEPT_BURST = 64  # connections taken from the backlog per wakeup
 
-Handler = Callable[[socket.socket, str], None]
+Handler = Callable[[Slot, str], None]
 
 
 class Activity:
     """What the server is doing: requests in flight, backend runs, when the last one ended."""
 
-    def __init__(self) -> None:
+    def __init__(self, backend_timeout: float = BACKEND_TIMEOUT) -> None:
         self._cond = threading.Condition()
         self._busy = 0
         self._last = time.monotonic()
         self._runs: set[CgiRun] = set()
+        self._backend_timeout = backend_timeout
+        self._watchdog: threading.Thread | None = None
         self.stopping = False
 
     @contextlib.contextmanager
@@ -46,14 +51,28 @@ class Activity:
 
     @contextlib.contextmanager
     def running(self, run: CgiRun) -> Iterator[None]:
-        """Remember a backend run, so a stop past the grace period can kill it."""
+        """Remember a backend run: the watchdog kills it when silent too long, and so does
+        a stop past the grace period."""
         with self._cond:
             self._runs.add(run)
+            if self._watchdog is None:
+                self._watchdog = threading.Thread(target=self._watch, daemon=True)
+                self._watchdog.start()
         try:
             yield
         finally:
             with self._cond:
                 self._runs.discard(run)
+
+    def _watch(self) -> None:
+        """Kill backend runs that wrote nothing while nothing was sent to them for too long."""
+        interval = min(1.0, self._backend_timeout / 4)
+        while True:
+            time.sleep(interval)
+            with self._cond:
+                stalled = [r for r in self._runs if r.silent_for() > self._backend_timeout]
+            for run in stalled:
+                run.time_out()
 
     def touch(self) -> None:
         """A connection arrived: the idle clock starts again."""
@@ -106,7 +125,12 @@ class Wakeup:
 
 
 def serve_listener(
-    listener: socket.socket, handle: Handler, activity: Activity, stop: Wakeup, idle: float
+    listener: socket.socket,
+    handle: Handler,
+    activity: Activity,
+    pool: Pool,
+    stop: Wakeup,
+    idle: float,
 ) -> str:
     """Serve until stopped ("stopped"), or until `idle` s pass without a request ("idle")."""
     listener.setblocking(False)
@@ -116,7 +140,7 @@ def serve_listener(
         while not stop.set:
             ready = selector.select(_wait(activity, idle))
             if any(key.fileobj is listener for key, _ in ready):
-                _accept(listener, handle, activity)
+                _accept_burst(listener, handle, activity, pool)
             elif not ready and _idle_for(activity) >= idle > 0:
                 return "idle"
     return "stopped"
@@ -133,15 +157,25 @@ def _wait(activity: Activity, idle: float) -> float | None:
     return max(0.01, idle - _idle_for(activity))
 
 
-def _accept(listener: socket.socket, handle: Handler, activity: Activity) -> None:
-    try:
-        conn, address = listener.accept()
-    except (BlockingIOError, InterruptedError, ConnectionAbortedError):
+def _accept_burst(listener: socket.socket, handle: Handler, activity: Activity, pool: Pool) -> None:
+    """Take what waits in the backlog (up to a burst), so a flood cannot overflow it."""
+    for _ in range(ACCEPT_BURST):
+        try:
+            conn, address = listener.accept()
+        except (BlockingIOError, InterruptedError, ConnectionAbortedError):
+            return
+        activity.touch()
+        _start(conn, address, handle, pool)
+
+
+def _start(conn: socket.socket, address: object, handle: Handler, pool: Pool) -> None:
+    slot = pool.admit(conn)
+    if slot is None:  # full, and even the places that answer 503 are taken
+        conn.close()
         return
-    activity.touch()
     prepare(conn)
     peer = address[0] if isinstance(address, tuple) else "local"
-    threading.Thread(target=handle, args=(conn, peer), daemon=True).start()
+    threading.Thread(target=handle, args=(slot, peer), daemon=True).start()
 
 
 def prepare(conn: socket.socket) -> None:
@@ -151,15 +185,16 @@ def prepare(conn: socket.socket) -> None:
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
-def serve_one(conn: socket.socket, handle: Handler, stop: Wakeup) -> str:
+def serve_one(conn: socket.socket, handle: Handler, pool: Pool, stop: Wakeup) -> str:
     """Serve the single connection of an inetd-style start until it ends or a stop comes."""
     done = Wakeup()
     peer = _peer(conn)
     prepare(conn)
+    slot = pool.admit(conn) or Slot(conn, refusing=False)  # the first place is always free
 
     def run() -> None:
         try:
-            handle(conn, peer)
+            handle(slot, peer)
         finally:
             done()
 

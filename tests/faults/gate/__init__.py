@@ -1,0 +1,1 @@
+"""Hostile input against the real gate: malformed requests, traversal, slow and idle clients."""

@@ -1,0 +1,47 @@
+"""Spec inputs that break the contract today: bugs in the reconciler's spec loading,
+reported to its owner and not fixed here. Each test is a strict expected failure, so it
+turns red (XPASS) the moment the bug is fixed: then remove its marker."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.faults.spec.cli_runner import INVALID_SPEC, Runner
+from tests.faults.spec.strategies import ANY_CHARACTER, documents, run_examples
+
+DEEP = 1000
+ECHOES_RAW = "reported: spec errors echo keys and values raw (newlines, escape sequences)"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=RecursionError,
+    reason="reported: spec_source.read_document lets tomllib's RecursionError through",
+)
+@pytest.mark.parametrize("nested", ["[" * DEEP + "]" * DEEP, "{a = " * DEEP + "1" + "}" * DEEP])
+def test_deeply_nested_toml_is_a_spec_error(runner: Runner, nested: str) -> None:
+    """1000 nested arrays or inline tables: exit 78 naming the file, not a traceback."""
+    code, label, err = runner.run(f"port = {nested}\n".encode())
+    assert code == INVALID_SPEC and err.startswith(f"{label}: ")
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=ECHOES_RAW)
+@pytest.mark.parametrize(
+    "text",
+    [
+        'mode = "a\\nb"\n',  # a newline in a value splits the message in two lines
+        '"a\\nb" = 1\n',  # a newline in an unknown key
+        'mode = "\\u001b[2J\\u001b[H"\n',  # an escape sequence that clears the terminal
+        'port = "\\r9418"\n',
+    ],
+)
+def test_control_characters_never_reach_stderr(runner: Runner, text: str) -> None:
+    """Keys and values with control characters: every line names file and field, and no
+    control character is written to the terminal."""
+    runner.check_text(text)
+
+
+@pytest.mark.xfail(strict=True, reason=ECHOES_RAW)
+def test_generated_documents_with_control_characters(runner: Runner) -> None:
+    """The generated documents of test_spec_fuzz, with control characters in strings."""
+    run_examples(documents(ANY_CHARACTER), 800, runner.check_document)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from bench.errors import BenchmarkError
@@ -74,28 +75,32 @@ class CpuGroup:
 
 
 class CpuMeter:
-    """Records the CPU a cgroup spends during each sample of one case: in total, and in the
-    server's own long-lived processes (at clock-tick resolution)."""
+    """Records the CPU a cgroup spends during each sample of one case."""
 
     def __init__(self, group: CpuGroup) -> None:
         self._group = group
-        self._before = (0.0, 0.0)
-        self.deltas: list[tuple[float, float]] = []
-
-    def _read(self) -> tuple[float, float]:
-        return self._group.cpu_seconds(), self._group.own_seconds()
+        self._before = 0.0
+        self.deltas: list[float] = []
 
     def start(self) -> None:
-        """Read the counters before a sample."""
-        self._before = self._read()
+        """Read the counter before a sample."""
+        self._before = self._group.cpu_seconds()
 
     def stop(self) -> None:
-        """Read them after the sample and record the differences."""
+        """Read it after the sample and record the difference."""
         time.sleep(SETTLE_SECONDS)
-        total, own = self._read()
-        self.deltas.append((total - self._before[0], own - self._before[1]))
+        self.deltas.append(self._group.cpu_seconds() - self._before)
 
-    def last(self, count: int, which: int) -> list[float]:
-        """The last `count` samples in seconds (warm-up ones come before): 0 total, 1 own."""
-        kept = self.deltas[-count:] if count > 0 else []
-        return [round(delta[which], 6) for delta in kept]
+    def last(self, count: int) -> list[float]:
+        """The last `count` samples in seconds (the warm-up ones come before them)."""
+        return [round(delta, 6) for delta in self.deltas[-count:]] if count > 0 else []
+
+
+def burst(group: CpuGroup, operation: Callable[[], None], count: int) -> tuple[float, float]:
+    """Run the operation `count` times back to back; return the cgroup's CPU seconds and
+    those of the server's own processes. Own time comes in clock ticks, hence a burst."""
+    total, own = group.cpu_seconds(), group.own_seconds()
+    for _ in range(count):
+        operation()
+    time.sleep(SETTLE_SECONDS)
+    return group.cpu_seconds() - total, group.own_seconds() - own

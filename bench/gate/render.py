@@ -109,21 +109,30 @@ CPU_VARIANTS = ("gate-daemon", "nginx")
 
 
 def cpu_table(result: Result) -> str:
-    """Server-side CPU per operation (total, and the server's own processes), gate vs nginx."""
-    own = result.get("server_own_cpu_s", {})
-    heads = [f"{VARIANT_LABELS[v]}: total (own)" for v in CPU_VARIANTS] + ["gate / nginx, total"]
+    """Median server-side CPU per operation, the gate daemon against nginx + fcgiwrap."""
+    heads = [VARIANT_LABELS[v] for v in CPU_VARIANTS] + ["gate / nginx"]
     lines = ["| operation | " + " | ".join(heads) + " |", "|---|" + "---:|" * len(heads)]
     for operation, per_variant in result["server_cpu_s"].items():
-        totals = [summarize(per_variant[v]).median for v in CPU_VARIANTS]
-        mine = [_mean_ms(own.get(operation, {}).get(v, [])) for v in CPU_VARIANTS]
-        cells = [f"{_ms(t)} ({m})" for t, m in zip(totals, mine, strict=True)]
-        cells.append(f"{ratio(totals[0], totals[1]):.2f}x")
+        gate, nginx = (summarize(per_variant[v]).median for v in CPU_VARIANTS)
+        cells = [_ms(gate), _ms(nginx), f"{ratio(gate, nginx):.2f}x"]
         lines.append(f"| {_operation_label(result, operation)} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
-def _mean_ms(samples: Sequence[float]) -> str:
-    return f"{1000 * sum(samples) / len(samples):.1f}" if samples else "n/a"
+def cpu_split(result: Result) -> str:
+    """The server's own processes against the git processes it runs, per ls-remote."""
+    burst = result["server_cpu_burst"]
+    parts = []
+    for variant in CPU_VARIANTS:
+        total, own = burst[variant]["total_ms"], burst[variant]["own_ms"]
+        parts.append(
+            f"{VARIANT_LABELS[variant]} {total:.1f} ms, of which its own processes "
+            f"{own:.1f} ms and the git processes it ran {total - own:.1f} ms"
+        )
+    return (
+        f"Split per `ls-remote` over {burst['requests_per_server']} back-to-back requests per "
+        f"server (own process time comes in clock ticks, hence a burst): " + "; ".join(parts) + "."
+    )
 
 
 def _warm_goal(result: Result) -> Goal:
@@ -258,14 +267,12 @@ def render(result: Result) -> str:
         latency_table(result),
         "### Ratios of medians (same run)",
         ratio_table(result),
-        "### Server CPU per operation: ms",
+        "### Server CPU per operation: median ms",
         "CPU time of everything the server ran per operation (its own processes and the "
         "`git http-backend` / `git upload-pack` children), read from a cgroup of its own "
-        "around each sample: the median; in parentheses the mean spent by the server's own "
-        "long-lived processes (the gate; nginx and fcgiwrap), counted in clock ticks, so only "
-        "the mean over many samples is meaningful. Other jobs on the machine barely move these "
-        "figures, unlike wall time.",
+        "around each sample. Other jobs on the machine barely move it, unlike wall time.",
         cpu_table(result),
+        cpu_split(result),
         "### Start-up cost",
         startup(result),
         "### Machine",

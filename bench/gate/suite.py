@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import subprocess
 import tempfile
@@ -15,7 +16,7 @@ from bench import machine
 from bench.commands import run
 from bench.errors import BenchmarkError
 from bench.gate import imports
-from bench.gate.cpu import CpuGroup, CpuMeter
+from bench.gate.cpu import CpuGroup, CpuMeter, burst
 from bench.gate.gate import GateConfig, GateDaemon, SocketGate, wait_healthy, write_token_file
 from bench.gate.git import git_env
 from bench.gate.install import packages, production_install
@@ -181,6 +182,27 @@ def cases(the_site: Site, meters: dict[tuple[str, str], CpuMeter]) -> list[Case]
     return timed
 
 
+def _cpu_burst(the_site: Site, block: int) -> dict[str, object]:
+    """Per ls-remote, the CPU of each server's own processes against all it ran: three
+    alternating blocks of `block` back-to-back requests per server."""
+    ops = GitOps(git_env(the_site.root / "scratch"), the_site.root / "clones", the_site.heads)
+    sums = {variant: [0.0, 0.0] for variant in the_site.cpu_groups}
+    for _ in range(3):
+        for variant, group in the_site.cpu_groups.items():
+            url = the_site.urls[variant]("small")
+            total, own = burst(group, functools.partial(ops.ls_remote, url, "small"), block)
+            sums[variant][0] += total
+            sums[variant][1] += own
+    per_request = {
+        variant: {
+            "total_ms": round(1000 * t / (3 * block), 3),
+            "own_ms": round(1000 * o / (3 * block), 3),
+        }
+        for variant, (t, o) in sums.items()
+    }
+    return {"requests_per_server": 3 * block, **per_request}
+
+
 def _project_commit() -> str:
     """HEAD (the gate is built from it), and whether the benchmark's own code differs from it."""
     git = ["git", "-C", str(BENCH_DIR.parent)]
@@ -202,6 +224,8 @@ def _measure(options: Options, schedule: Schedule, record: dict[str, object]) ->
     meters: dict[tuple[str, str], CpuMeter] = {}
     with site(options.progress) as the_site:
         measured = interleave(cases(the_site, meters), schedule, progress=progress)
+        options.progress("splitting server CPU: back-to-back ls-remotes")
+        record["server_cpu_burst"] = _cpu_burst(the_site, 5 if options.quick else 50)
         options.progress("measuring the gate's start-up imports")
         runs = 1 if options.quick else 5
         config = the_site.config
@@ -211,11 +235,10 @@ def _measure(options: Options, schedule: Schedule, record: dict[str, object]) ->
             "packages": packages(config.install),
         }
         record["repos"] = the_site.repo_info
-    for name, which in (("server_cpu_s", 0), ("server_own_cpu_s", 1)):
-        record[name] = {
-            op: {v: m.last(measured.rounds, which) for (o, v), m in meters.items() if o == op}
-            for op in OPERATIONS
-        }
+    record["server_cpu_s"] = {
+        op: {v: meter.last(measured.rounds) for (o, v), meter in meters.items() if o == op}
+        for op in OPERATIONS
+    }
     record["load_during_max"] = max(loads, default=0.0)
     return measured
 

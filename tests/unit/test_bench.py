@@ -221,16 +221,27 @@ def test_latency_and_ratio_tables_show_medians_and_ratios() -> None:
 
 
 def test_cpu_table_relates_the_gate_to_nginx() -> None:
-    """The server-CPU table shows median total and mean own CPU ms of gate and nginx, and the ratio."""
+    """The server-CPU table shows the median CPU ms of gate and nginx and their ratio."""
     result = make_result({})
     result["server_cpu_s"] = {
         op: {"gate-daemon": [0.005, 0.006, 0.001], "nginx": [0.004, 0.003, 0.009]}
         for op in OPERATIONS
     }
-    result["server_own_cpu_s"] = {
-        op: {"gate-daemon": [0.0, 0.01, 0.0], "nginx": [0.0, 0.0, 0.0]} for op in OPERATIONS
+    assert "| 5.0 | 4.0 | 1.25x |" in render.cpu_table(result)
+
+
+def test_cpu_split_separates_the_server_from_the_git_processes() -> None:
+    """The split sentence gives each server's own CPU and the rest as git's."""
+    result = make_result({})
+    result["server_cpu_burst"] = {
+        "requests_per_server": 150,
+        "gate-daemon": {"total_ms": 9.0, "own_ms": 2.5},
+        "nginx": {"total_ms": 8.0, "own_ms": 1.3},
     }
-    assert "| 5.0 (3.3) | 4.0 (0.0) | 1.25x |" in render.cpu_table(result)
+    text = render.cpu_split(result)
+    assert "over 150 back-to-back requests" in text
+    assert "own processes 2.5 ms and the git processes it ran 6.5 ms" in text
+    assert "own processes 1.3 ms and the git processes it ran 6.7 ms" in text
 
 
 def test_recorded_figures_need_at_least_ten_samples() -> None:

@@ -29,14 +29,14 @@ REFRESH = (
 Entry = dict[str, dict[str, Any]]
 
 
-def section_path(section: str) -> Path:
+def section_path(section: str, results: Path = RESULTS) -> Path:
     """The JSON file of one section."""
-    return RESULTS / f"{section}.json"
+    return results / f"{section}.json"
 
 
-def load_section(section: str) -> dict[str, Entry]:
+def load_section(section: str, results: Path = RESULTS) -> dict[str, Entry]:
     """Every recorded entry of a section, by test name ({} when none is recorded)."""
-    path = section_path(section)
+    path = section_path(section, results)
     if not path.exists():
         return {}
     entries: dict[str, Entry] = json.loads(path.read_text())

@@ -45,3 +45,11 @@ def test_control_characters_never_reach_stderr(runner: Runner, text: str) -> Non
 def test_generated_documents_with_control_characters(runner: Runner) -> None:
     """The generated documents of test_spec_fuzz, with control characters in strings."""
     run_examples(documents(ANY_CHARACTER), 800, runner.check_document)
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason="reported: values echoed whole")
+def test_error_lines_stay_readable_however_long_the_value(runner: Runner) -> None:
+    """A 100 000-character value gives an error line a person can read (under 1000 chars)."""
+    code, _, err = runner.run(('mode = "' + "x" * 100_000 + '"\n').encode())
+    assert code == INVALID_SPEC
+    assert max(len(line) for line in err.split("\n")) < 1000

@@ -1,0 +1,98 @@
+"""The bugs the fault and hostile-input tests found, each tied to the test that shows it.
+
+tests/faults/test_reliability.py checks that every named test exists, that the tests of
+fixed bugs run normally, and that the tests of reported (not yet fixed) bugs are strict
+expected failures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+GATE = "tests/faults/gate"
+SPEC = "tests/faults/spec/test_reported_bugs.py"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One bug: what went wrong, where, whether it is fixed, and the test that shows it."""
+
+    bug: str
+    where: str
+    status: Literal["fixed", "reported"]
+    test: str  # path::function of the test that fails without the fix
+
+
+FINDINGS: tuple[Finding, ...] = (
+    Finding(
+        "A client sending its request head a byte at a time (slowloris) kept its connection "
+        "and thread forever: the 60 s timeout applied to each read, not to the head. Now a "
+        "head must arrive within --header-timeout (408).",
+        "terok_gate/deadline.py, handler.py",
+        "fixed",
+        f"{GATE}/test_slow_clients.py::test_slowloris_heads_get_408_while_others_are_served",
+    ),
+    Finding(
+        "No limit on connections: each got a thread, idle ones piled up without bound. Now "
+        "--max-connections places; a connection waiting for a head yields its place to a "
+        "newcomer; 503 with Retry-After only when every place serves a request.",
+        "terok_gate/pool.py, server.py",
+        "fixed",
+        f"{GATE}/test_slow_clients.py::test_idle_connections_cannot_starve_a_small_pool",
+    ),
+    Finding(
+        "A request head could be 100 fields of 8 KiB (800 KiB) held in memory while it "
+        "arrived: 150 unfinished heads grew the gate's peak RSS by 163 MiB. Now 32 KiB in "
+        "all (431); the same load grows it by about 13 MiB.",
+        "terok_gate/protocol.py",
+        "fixed",
+        f"{GATE}/test_memory.py::test_memory_stays_bounded_under_hostile_load",
+    ),
+    Finding(
+        "A git http-backend that hung without output hung its request and thread forever. "
+        "Now it is killed after --backend-timeout seconds of silence both ways (504 before "
+        "its header; afterwards the answer ends visibly incomplete).",
+        "terok_gate/backend.py, server.py",
+        "fixed",
+        f"{GATE}/test_backend_hangs.py::test_silent_backend_gets_504_and_its_children_die",
+    ),
+    Finding(
+        "Killing a backend (client gone, shutdown grace over) killed git http-backend only; "
+        "the git upload-pack or receive-pack it started ran on orphaned and held the "
+        "response pipe open. The backend now runs in its own process group, killed whole.",
+        "terok_gate/backend.py",
+        "fixed",
+        f"{GATE}/test_backend_hangs.py::test_backend_silent_after_its_head_ends_incomplete",
+    ),
+    Finding(
+        "A stalled request body (authorized) kept its backend and thread until the client "
+        "gave up; now the backend timeout ends it and the access log says why.",
+        "terok_gate/backend.py, handler.py",
+        "fixed",
+        f"{GATE}/test_slow_clients.py::test_stalled_body_ends_with_the_backend_timeout",
+    ),
+    Finding(
+        "A spec of deeply nested arrays or inline tables (1000 levels) ends in a "
+        "RecursionError traceback and exit 1 instead of exit 78: read_document catches "
+        "only TOMLDecodeError.",
+        "reconciler/spec_source.py",
+        "reported",
+        f"{SPEC}::test_deeply_nested_toml_is_a_spec_error",
+    ),
+    Finding(
+        "Spec errors print keys and values raw: a newline splits a message so its second "
+        "line names neither file nor field, and escape sequences (ESC, CR) reach the "
+        "terminal.",
+        "reconciler/spec.py (show), reconciler/spec_errors.py",
+        "reported",
+        f"{SPEC}::test_control_characters_never_reach_stderr",
+    ),
+    Finding(
+        "Spec errors echo a value whole: a 100 000-character string gives a 100 000-"
+        "character error line.",
+        "reconciler/spec.py (show)",
+        "reported",
+        f"{SPEC}::test_error_lines_stay_readable_however_long_the_value",
+    ),
+)

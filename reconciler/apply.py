@@ -17,6 +17,7 @@ from reconciler.health import judge
 from reconciler.host.files import read_regular
 from reconciler.host.http import fetch_health
 from reconciler.host.lock import holding_lock
+from reconciler.host.systemctl import SHOW_TIMEOUT
 from reconciler.host.write import make_dirs, write_atomically
 from reconciler.observe import observe
 from reconciler.outcome import ActionRecord, ApplyResult, HealthVerdict
@@ -55,6 +56,12 @@ def probe(desired: Desired, timeout: float) -> HealthVerdict:
     return judge(fetch_health(desired.bind, desired.port, timeout), desired)
 
 
+def show_timeout(remaining: float) -> float:
+    """How long observing may wait for the manager: never past the deadline (a hung manager
+    must not hold the run beyond it), but a second at least."""
+    return max(1.0, min(SHOW_TIMEOUT, remaining))
+
+
 def real_world(desired: Desired, options: ApplyOptions) -> World:
     """The loop's edges on this host."""
     deadline = time.monotonic() + desired.apply.deadline
@@ -72,7 +79,7 @@ def real_world(desired: Desired, options: ApplyOptions) -> World:
         return executors[0](action)
 
     return World(
-        observe=lambda d: observe(d, env=options.env),
+        observe=lambda d: observe(d, env=options.env, timeout=show_timeout(remaining())),
         execute=execute,
         probe=probe,
         on_action=options.on_action,

@@ -23,10 +23,11 @@ def _manager(desired: Desired, observed: Observed) -> list[str]:
     if desired.mode != "systemd" or observed.manager.answers:
         return []
     why = observed.manager.detail or observed.manager.presence
-    return [
-        f"mode = systemd but no systemd user manager answers ({why}); start one "
-        '(e.g. `loginctl enable-linger $USER`) or set mode = "daemon"'
-    ]
+    if observed.manager.presence == "unreachable":  # its socket is there: busy, hung or dying
+        advice = "see `systemctl --user status`, then run `gate-reconcile apply` again"
+    else:
+        advice = 'start one (e.g. `loginctl enable-linger $USER`) or set mode = "daemon"'
+    return [f"mode = systemd but no systemd user manager answers ({why}); {advice}"]
 
 
 def _units(desired: Desired, observed: Observed, mode: EffectiveMode) -> list[str]:
@@ -37,7 +38,7 @@ def _units(desired: Desired, observed: Observed, mode: EffectiveMode) -> list[st
             reasons.append(
                 f"{name} is masked; run `systemctl --user unmask {name}` to let gate-reconcile manage it"
             )
-        elif found.present and not found.ours:
+        elif found.present and not found.replaceable:
             reasons.append(
                 f"{name} at {found.path} is not ours (its first line is not "
                 "'# terok-gate-version: N'); move it away to let gate-reconcile write its own"

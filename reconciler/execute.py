@@ -13,6 +13,8 @@ from reconciler.actions import (
     CreateDirectory,
     CreateTokenFile,
     DaemonReload,
+    DisableUnit,
+    EnableUnit,
     RemovePidFile,
     RemoveUnit,
     StartDaemon,
@@ -88,6 +90,16 @@ def _unit_verb(action: Any, host: Executor) -> Done:
     return "done", f"systemctl --user {action.verb} {action.name}"
 
 
+def _install_verb(action: EnableUnit | DisableUnit, host: Executor) -> Done:
+    """enable/disable, then a reload of our own. systemctl reloads by itself only on a booted
+    host (/run/systemd/system there); elsewhere (a container, another mount namespace) it
+    just edits the symlinks, and the manager keeps reporting the old UnitFileState until a
+    reload, so the next observation would ask for the same action again."""
+    host.systemctl(action.verb, "--no-reload", action.name)
+    host.systemctl("daemon-reload")
+    return "done", f"systemctl --user {action.verb} {action.name}; manager reloaded"
+
+
 def _start_daemon(action: StartDaemon, host: Executor) -> Done:
     desired = host.desired
     detail = daemon.start_daemon(
@@ -135,6 +147,8 @@ _HANDLERS: dict[type, Callable[[Any, Executor], Done]] = {
     WriteUnit: _write_unit,
     RemoveUnit: _remove_unit,
     DaemonReload: _daemon_reload,
+    EnableUnit: _install_verb,
+    DisableUnit: _install_verb,
     StartDaemon: _start_daemon,
     StopDaemon: _stop_daemon,
     RemovePidFile: _remove_pid_file,

@@ -24,7 +24,7 @@ from reconciler.desired import (
 from reconciler.host import proc as procfs
 from reconciler.host.files import inspect_unit_file, path_kind, read_pid_file
 from reconciler.host.run import Runner, run
-from reconciler.host.systemctl import manager_reachable, show_units
+from reconciler.host.systemctl import SHOW_TIMEOUT, manager_reachable, show_units
 from reconciler.observed import (
     ManagerState,
     Observed,
@@ -45,11 +45,13 @@ def observe(
     env: Mapping[str, str] | None = None,
     proc: Path = procfs.PROC,
     thorough: bool = False,
+    timeout: float = SHOW_TIMEOUT,
 ) -> Observed:
-    """Look at the host once. `thorough` asks the manager even when nothing of ours is there."""
+    """Look at the host once. `thorough` asks the manager even when nothing of ours is there;
+    `timeout` bounds the wait for its answer."""
     env = os.environ if env is None else env
     files = tuple(inspect_unit_file(n, desired.unit_dir / n) for n in ALL_UNIT_FILES)
-    manager, units = _ask_manager(desired, files, env, runner, thorough)
+    manager, units = _ask_manager(desired, files, env, runner, thorough, timeout)
     pid_file = _pid_file(desired.pid_file, proc)
     return Observed(
         manager=manager,
@@ -69,6 +71,7 @@ def _ask_manager(
     env: Mapping[str, str],
     runner: Runner | None,
     thorough: bool,
+    timeout: float,
 ) -> tuple[ManagerState, tuple[UnitStatus, ...]]:
     reachable, why_not = manager_reachable(env)
     if not reachable:
@@ -76,7 +79,7 @@ def _ask_manager(
     wants_systemd = desired.mode in ("auto", "systemd")
     if not (thorough or wants_systemd or any(f.present for f in files)):
         return ManagerState("not_asked", "nothing of ours needs the user manager"), ()
-    return show_units(runner or run, RENDERED_UNITS, env)
+    return show_units(runner or run, RENDERED_UNITS, env, timeout)
 
 
 def _service_process(units: tuple[UnitStatus, ...], proc: Path) -> ProcessInfo | None:
@@ -104,7 +107,7 @@ def _socket_listens(
     """Our own socket unit is active on a conflicting address of the port."""
     socket_file = next(f for f in files if f.name == SOCKET)
     status = next((u for u in units if u.name == SOCKET), None)
-    if status is None or not status.running or not socket_file.ours:
+    if status is None or not status.running or not socket_file.replaceable:
         return False
     return any(_listen_conflicts(entry, desired) for entry in status.listen)
 
@@ -153,7 +156,9 @@ def _service_holding(
     """The main pid of our gate service when it still serves the port its socket passed it."""
     service_file = next(f for f in files if f.name == SERVICE)
     status = next((u for u in units if u.name == SERVICE), None)
-    if status is None or not status.running or status.main_pid <= 0 or not service_file.ours:
+    if status is None or not status.running or status.main_pid <= 0:
+        return None
+    if not service_file.replaceable:  # ours, or ours cut to nothing
         return None
     return status.main_pid if procfs.holds_socket(status.main_pid, inodes, proc) else None
 

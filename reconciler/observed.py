@@ -61,6 +61,17 @@ class UnitOnDisk:
         return self.version is not None
 
     @property
+    def emptied(self) -> bool:
+        """A regular file of zero bytes: a unit cut to nothing (a full disk, a `>` redirect).
+        Nothing in it can be lost; systemd reads it as a mask only after its next reload."""
+        return self.kind == "file" and self.text == ""
+
+    @property
+    def replaceable(self) -> bool:
+        """gate-reconcile may put its rendering here: the file is ours, or emptied."""
+        return self.ours or self.emptied
+
+    @property
     def masked(self) -> bool:
         """A symlink to /dev/null: the operator masked the unit."""
         return self.kind == "symlink" and self.link_target == "/dev/null"

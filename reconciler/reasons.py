@@ -96,6 +96,8 @@ def unit_change(found: UnitOnDisk, wanted_text: str) -> str:
         return f"{name} is missing"
     if found.kind == "symlink":
         return f"{name} is a symlink to {found.link_target}; it becomes a regular file"
+    if found.emptied:
+        return f"{name} is empty (cut to zero bytes)"
     if found.legacy:
         return f"{name} is the old gate manager's Accept=yes socket"
     text = found.text or ""

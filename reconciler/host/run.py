@@ -119,7 +119,7 @@ def _finish(argv: Sequence[str], running: Any, timeout: float) -> CommandResult:
         running.wait()
     except sh.ErrorReturnCode as error:
         if killed.is_set():
-            raise CommandError(argv, None, "", f"no answer within {timeout} s") from None
+            raise CommandError(argv, None, "", f"no answer within {timeout:.1f} s") from None
         raise CommandError(
             argv, error.exit_code, _text(error.stdout), _text(error.stderr)
         ) from None

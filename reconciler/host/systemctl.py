@@ -8,6 +8,7 @@ from pathlib import Path
 from reconciler.host.run import CommandError, Runner
 from reconciler.observed import ManagerState, UnitStatus
 
+SHOW_TIMEOUT = 10.0  # seconds a manager may take to answer `show`
 SHOW_PROPERTIES = (
     "Id",
     "LoadState",
@@ -49,11 +50,11 @@ def show_argv(names: Sequence[str]) -> list[str]:
 
 
 def show_units(
-    runner: Runner, names: Sequence[str], env: Mapping[str, str]
+    runner: Runner, names: Sequence[str], env: Mapping[str, str], timeout: float = SHOW_TIMEOUT
 ) -> tuple[ManagerState, tuple[UnitStatus, ...]]:
-    """Ask the manager once; a failure to connect means it does not answer."""
+    """Ask the manager once; a failure to connect (or no answer in time) means it does not answer."""
     try:
-        result = runner(show_argv(names), timeout=10.0, env=env)
+        result = runner(show_argv(names), timeout=timeout, env=env)
     except CommandError as error:
         detail = error.stderr.strip().splitlines()[-1] if error.stderr.strip() else str(error)
         return ManagerState("unreachable", detail), ()

@@ -12,6 +12,7 @@ from typing import Literal
 
 GATE = "tests/faults/gate"
 SPEC = "tests/faults/spec/test_reported_bugs.py"
+MATRIX = "tests/unit/reconciler/test_fault_findings.py"  # found by tests/faults/matrix
 
 
 @dataclass(frozen=True)
@@ -94,5 +95,33 @@ FINDINGS: tuple[Finding, ...] = (
         "reconciler/spec.py (show)",
         "reported",
         f"{SPEC}::test_error_lines_stay_readable_however_long_the_value",
+    ),
+    Finding(
+        "A unit file of ours truncated to zero bytes blocked every apply ('not ours, move it "
+        "away'), and the port its socket still held counted as foreign. An empty file is now "
+        "rewritten (nothing in it can be lost); once the manager has reloaded it, systemd "
+        "reads it as a mask and apply stays blocked, saying so. Matrix row: unit-truncated.",
+        "reconciler/observed.py, blocked.py, observe.py, reasons.py",
+        "fixed",
+        f"{MATRIX}::test_a_unit_cut_to_zero_bytes_is_rewritten_not_blocked",
+    ),
+    Finding(
+        "A hung user manager held apply for a fixed 10 s whatever its deadline (observing "
+        "waited 10 s for `systemctl show`), and the message said to start a manager. "
+        "Observing now waits at most what is left of the deadline, and a manager that does "
+        "not answer is named as such. Matrix row: systemctl-hangs.",
+        "reconciler/apply.py, observe.py, host/systemctl.py, blocked.py",
+        "fixed",
+        f"{MATRIX}::test_a_silent_manager_holds_observe_only_as_long_as_it_is_told",
+    ),
+    Finding(
+        "Where systemctl does not reload by itself (its caller is not in a booted system's "
+        "namespace: a container, a toolbox, the test harness), `enable` only edited symlinks; "
+        "the manager kept reporting the socket disabled, so apply enabled it again every "
+        "round until the deadline (exit 1). enable/disable now run with --no-reload, then one "
+        "daemon-reload of ours. Matrix row: socket-disabled.",
+        "reconciler/execute.py",
+        "fixed",
+        f"{MATRIX}::test_enable_and_disable_reload_the_manager_themselves",
     ),
 )

@@ -64,7 +64,14 @@ SECTIONS = (
     Section(
         "fault_matrix",
         "Fault matrix",
-        "Faults injected on a converged host, healed by one `apply`.",
+        "Each fault is injected on a converged host (a real `systemd --user` manager, the "
+        "real gate, real git; tests/faults/matrix/), then ONE `gate-reconcile apply` runs as "
+        "its own process. Every row also checks that the token file is byte-identical "
+        "(unless the fault removed it), that every repository passes `git fsck --strict`, "
+        "and that no process that is not ours received a signal: a foreign sentinel that "
+        "records every signal it gets runs through each row and must end untouched and "
+        "alive. *Converges* means exit 0, `gate-reconcile check` exit 0 and a task's clone "
+        "through the gate with its token. *measured*: the actions that one apply took.",
         columns=("fault", "expected", "result"),
         named=False,
         pending="Not recorded yet: the fault-matrix tests will write "

@@ -59,7 +59,9 @@ class GateHost:
         """The daemon's PID file (daemon mode)."""
         return self.root / "run" / "gate.pid"
 
-    def write_spec(self, mode: str, timer: bool = False, **extra: Any) -> Path:
+    def write_spec(
+        self, mode: str, timer: bool = False, deadline: str = "60s", **extra: Any
+    ) -> Path:
         """A spec for `mode` on this test's port and paths; the timer off unless asked."""
         lines = [
             f'mode = "{mode}"',
@@ -68,7 +70,7 @@ class GateHost:
             f"pid_file = {json.dumps(str(self.pid_file))}",
             *(f"{key} = {json.dumps(value)}" for key, value in extra.items()),
             f"[timer]\nenabled = {json.dumps(timer)}\ninterval = 2",
-            '[apply]\ndeadline = "60s"',
+            f'[apply]\ndeadline = "{deadline}"',
         ]
         self.spec.write_text("\n".join(lines) + "\n")
         return self.spec

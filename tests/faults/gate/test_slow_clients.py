@@ -77,7 +77,7 @@ def test_slowloris_heads_get_408_while_others_are_served(fresh_site: Site, tmp_p
     connection gets 408 and is closed once the header timeout passes."""
     env = gate_env(fresh_site.root / "home")
     with (
-        running_gate(fresh_site, "--header-timeout", "2", env=env) as gate,
+        running_gate(fresh_site, "--header-timeout", "4", env=env) as gate,
         open_connections(gate.port, SLOWLORIS) as conns,
     ):
         trickle = Trickle(conns)
@@ -85,7 +85,7 @@ def test_slowloris_heads_get_408_while_others_are_served(fresh_site: Site, tmp_p
         peak_threads = threads(gate.process.pid)
         cloned = _clone_works(gate, tmp_path / "clone")
         health = get(gate.port, "/-/health").status
-        deadline = time.monotonic() + 30  # the 2 s header timeout passes well within
+        deadline = time.monotonic() + 30  # the 4 s header timeout passes well within
         while trickle.open and time.monotonic() < deadline:
             trickle.step()
         answers = list(trickle.answers.values())
@@ -114,11 +114,12 @@ def test_idle_connections_cannot_starve_a_small_pool(fresh_site: Site, tmp_path:
         open_connections(gate.port, IDLE) as conns,
     ):
         wait_for(lambda: _closed_by_gate(conns) >= IDLE - SMALL_POOL, 15, "evictions")
-        peak_threads = threads(gate.process.pid)
+        bound = SMALL_POOL + 8  # the places, the main thread and a few on their way out
+        wait_for(lambda: threads(gate.process.pid) <= bound, 15, f"at most {bound} threads")
+        held_threads = threads(gate.process.pid)
         cloned = [_clone_works(gate, tmp_path / f"clone-{n}") for n in range(3)]
         health = get(gate.port, "/-/health").status
     assert cloned == [True, True, True] and health == 200
-    assert peak_threads <= SMALL_POOL + 8, f"{peak_threads} threads for {SMALL_POOL} places"
     record(
         "gate",
         "idle connections vs a small pool",
@@ -127,7 +128,7 @@ def test_idle_connections_cannot_starve_a_small_pool(fresh_site: Site, tmp_path:
             "idle connections": IDLE,
             "places": SMALL_POOL,
         },
-        {"gate threads": peak_threads},
+        {"gate threads": held_threads},
     )
 
 

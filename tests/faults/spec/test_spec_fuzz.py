@@ -107,3 +107,28 @@ def test_mutated_default_spec(runner: Runner) -> None:
         {"check": RAW_78, "max examples": MUTATIONS},
         {"examples run": ran, "exit codes": runner.exit_codes()},
     )
+
+
+HUGE = 5 * 1024 * 1024
+NESTED = 100
+EXTREMES = [
+    'mode = "' + "m" * HUGE + '"\n',  # a 5 MiB value
+    '"' + "k" * HUGE + '" = 1\n',  # a 5 MiB unknown key
+    "port = " + "[" * NESTED + "]" * NESTED + "\n",  # 100 nested arrays
+    "[timer]\ninterval = " + "{a = " * NESTED + "1" + "}" * NESTED + "\n",  # 100 inline tables
+    "".join(f'"key-{n}" = {n}\n' for n in range(20_000)),  # 20 000 unknown keys
+]
+
+
+def test_huge_and_deeply_nested_documents(runner: Runner) -> None:
+    """5 MiB values and keys, 100 levels of nesting, 20 000 keys: exit 78 naming file and
+    field, no traceback (1000 levels are a reported bug, see test_reported_bugs)."""
+    for text in EXTREMES:
+        runner.check_text(text)
+    assert runner.codes == {INVALID_SPEC: len(EXTREMES)}
+    record(
+        "spec",
+        "huge and deeply nested documents",
+        {"check": "exit 78 naming file and field", "cases": len(EXTREMES), "nesting": NESTED},
+        {"longest stderr line": runner.longest_line},
+    )

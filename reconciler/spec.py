@@ -45,13 +45,31 @@ def problem(text: str) -> PydanticCustomError:
     return PydanticCustomError("spec", "{problem}", {"problem": text})
 
 
+SHOWN_CHARACTERS = 80
+
+
 def show(value: object) -> str:
-    """A value as it would look in TOML, for messages."""
+    """A value as it would look in TOML, for messages: escaped and cut to stay one short line."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str | Path):
-        return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return str(value)
+        return '"' + printable(str(value).replace("\\", "\\\\").replace('"', '\\"')) + '"'
+    return printable(str(value))
+
+
+def printable(text: str, limit: int = SHOWN_CHARACTERS) -> str:
+    """`text` with control characters escaped (\\n, \\x1b) and cut after `limit` characters,
+    so that a hostile key or value can neither split a message nor drive the terminal."""
+    escaped = "".join(_escape_control(c) for c in text[: limit + 1])
+    if len(text) <= limit:
+        return escaped
+    return f"{escaped[:limit]}... ({len(text)} characters)"
+
+
+def _escape_control(character: str) -> str:
+    if character.isprintable() or character == " ":
+        return character
+    return character.encode("unicode_escape").decode("ascii")
 
 
 def _env(info: ValidationInfo) -> Mapping[str, str]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from reconciler.spec import GateSpec, show
+from reconciler.spec import GateSpec, printable, show
 
 _TYPE_WORDS = {
     "bool_type": "must be true or false",
@@ -22,11 +22,14 @@ _TYPE_WORDS = {
 
 def problem_lines(error: ValidationError, label: str) -> tuple[str, ...]:
     """`<label>: <field>: <what is wrong>` for every error pydantic found."""
-    return tuple(f"{label}: {_field(e['loc'])}: {_message(e)}" for e in error.errors())
+    return tuple(
+        f"{printable(label, 400)}: {_field(e['loc'])}: {printable(_message(e), 400)}"
+        for e in error.errors()
+    )
 
 
 def _field(loc: Sequence[int | str]) -> str:
-    return ".".join(str(part) for part in loc) or "(top level)"
+    return ".".join(printable(str(part)) for part in loc) or "(top level)"
 
 
 def _message(error: Any) -> str:

@@ -83,6 +83,8 @@ def read_document(source: SpecSource) -> dict[str, object]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise SpecError((f"{source.label}: invalid TOML: {error}",)) from None
+    except RecursionError:  # tomllib recurses once per nesting level
+        raise SpecError((f"{source.label}: invalid TOML: nested too deeply",)) from None
 
 
 def load_spec(

@@ -75,25 +75,25 @@ FINDINGS: tuple[Finding, ...] = (
     ),
     Finding(
         "A spec of deeply nested arrays or inline tables (1000 levels) ends in a "
-        "RecursionError traceback and exit 1 instead of exit 78: read_document catches "
-        "only TOMLDecodeError.",
+        "RecursionError traceback and exit 1 instead of exit 78: read_document caught "
+        "only TOMLDecodeError. Now it is exit 78, 'nested too deeply'.",
         "reconciler/spec_source.py",
-        "reported",
+        "fixed",
         f"{SPEC}::test_deeply_nested_toml_is_a_spec_error",
     ),
     Finding(
         "Spec errors print keys and values raw: a newline splits a message so its second "
         "line names neither file nor field, and escape sequences (ESC, CR) reach the "
-        "terminal.",
-        "reconciler/spec.py (show), reconciler/spec_errors.py",
-        "reported",
+        "terminal. Control characters are now escaped (\\n, \\x1b) in every line.",
+        "reconciler/spec.py (show, printable), reconciler/spec_errors.py",
+        "fixed",
         f"{SPEC}::test_control_characters_never_reach_stderr",
     ),
     Finding(
         "Spec errors echo a value whole: a 100 000-character string gives a 100 000-"
-        "character error line.",
-        "reconciler/spec.py (show)",
-        "reported",
+        "character error line. Values are now cut after 80 characters, with their length.",
+        "reconciler/spec.py (show, printable)",
+        "fixed",
         f"{SPEC}::test_error_lines_stay_readable_however_long_the_value",
     ),
     Finding(

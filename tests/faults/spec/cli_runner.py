@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from reconciler.cli import main
+from reconciler.spec import printable
 from tests.faults.spec.toml_text import document
 
 PLAN_CODES = {0, 2, 3}
@@ -20,11 +21,12 @@ CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # C0, DEL and C1: they steer termi
 
 
 def key_paths(data: Mapping[str, Any], prefix: str = "") -> Iterator[str]:
-    """Every key of a document as a dotted path ("timer", "timer.interval")."""
+    """Every key of a document as a dotted path ("timer", "timer.interval"), each key as
+    messages show it (control characters escaped, long keys cut)."""
     for key, item in data.items():
-        yield prefix + key
+        yield prefix + printable(key)
         if isinstance(item, Mapping):
-            yield from key_paths(item, f"{prefix}{key}.")
+            yield from key_paths(item, f"{prefix}{printable(key)}.")
 
 
 class Runner:

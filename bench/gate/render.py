@@ -229,6 +229,11 @@ def conditions(result: Result) -> str:
     note = f" {result['conditions']}" if result.get("conditions") else ""
     nice = result.get("niceness", 0)
     priority = f" The benchmark and every server it started ran at nice {nice}." if nice else ""
+    scratch = (
+        f" Repositories, clones and servers' files were under `{result['scratch']}`."
+        if result.get("scratch")
+        else ""
+    )
     return (
         f"Taken {result['taken_at']} to {result['finished_at']} at project commit "
         f"`{result['project_commit']}` (terok-gate {result['gate_version']}): "
@@ -236,7 +241,7 @@ def conditions(result: Result) -> str:
         f"{schedule['order']}; the idle variant waits for the gate's exit "
         f"(`--idle-timeout {schedule['idle_timeout_s']}`) before each sample, untimed. "
         f"Load average (1 min): {result['load_before'][0]} before, "
-        f"{result['load_during_max']} at most during, {result['load_after'][0]} after.{priority}{cut}{note}"
+        f"{result['load_during_max']} at most during, {result['load_after'][0]} after.{priority}{scratch}{cut}{note}"
     )
 
 

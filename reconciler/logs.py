@@ -1,9 +1,10 @@
 """Structured logs of gate-reconcile: a console renderer on a TTY, JSON lines otherwise.
 
 main() calls setup() once. structlog itself is imported on the first event only: a run
-with nothing to do logs nothing and so never pays for structlog (and the asyncio it pulls
-in). A processor drops every value whose key names a secret, so no token can reach a log
-line even by mistake; URLs lose their user-info part for the same reason.
+with nothing to do logs nothing and so never pays for structlog. The asyncio that structlog
+imports stays deferred until something really uses it (terok_gate/deferred.py). A processor
+drops every value whose key names a secret, so no token can reach a log line even by
+mistake; URLs lose their user-info part for the same reason.
 """
 
 from __future__ import annotations
@@ -50,6 +51,9 @@ def redact(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[s
 
 
 def _configure() -> None:
+    from terok_gate.deferred import defer_import
+
+    defer_import("asyncio")  # structlog imports it for its async methods only (~20 ms)
     import structlog
 
     stream = _stream()

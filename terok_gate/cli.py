@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from terok_gate import __version__, limits
+from terok_gate.deferred import defer_import
 
 _REFUSED = (
     "--admin-token is refused: a token in the arguments is visible to every user "
@@ -142,7 +143,8 @@ def choose_mode(parser: argparse.ArgumentParser, args: argparse.Namespace) -> st
 
 
 def _skip_optional_imports() -> None:
-    """Keep structlog from importing rich or better_exceptions just because they are there.
+    """Keep structlog from importing rich or better_exceptions just because they are there,
+    and asyncio before anything uses it (see terok_gate/deferred.py).
 
     structlog imports them at import time for pretty console tracebacks, which the gate
     never shows; rich alone would add about 45 ms to every start (and so to the first
@@ -150,6 +152,7 @@ def _skip_optional_imports() -> None:
     """
     for name in ("rich", "better_exceptions"):
         sys.modules.setdefault(name, None)  # type: ignore[arg-type]  # None means "not installed"
+    defer_import("asyncio")  # structlog imports it for its async methods only (~20 ms)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -80,3 +80,14 @@ def test_structlog_is_imported_only_for_the_first_event() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False", "False"]
+
+
+def test_logging_an_event_leaves_asyncio_unloaded() -> None:
+    """The first event imports structlog, but not the asyncio structlog itself imports."""
+    code = (
+        "import io, sys; from reconciler import logs; from terok_gate.deferred import is_loaded; "
+        "logs.setup(io.StringIO()); logs.event('info', 'action', kind='write_unit'); "
+        "print('structlog' in sys.modules, is_loaded('asyncio'), 'ssl' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["True", "False", "False"]

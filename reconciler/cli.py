@@ -11,7 +11,6 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING, NoReturn
 
 from reconciler import __version__
@@ -233,6 +232,8 @@ def run_check(args: argparse.Namespace) -> int:
 
 def _explain(desired: Desired, verdict: HealthVerdict) -> tuple[HealthVerdict, list[str]]:
     """A failed check: the observed facts behind it (one look at the host, no change)."""
+    from dataclasses import replace  # with inspect, a third of what `--help` imports
+
     from reconciler.health import NO_GATE
     from reconciler.modes import effective_mode
     from reconciler.observe import observe

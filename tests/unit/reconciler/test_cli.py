@@ -170,3 +170,18 @@ def test_nothing_to_do_imports_no_command_machinery(tmp_path: Path) -> None:
         check=False,
     )
     assert result.stdout.splitlines()[-1] == "[]", result.stderr
+
+
+def test_help_imports_neither_the_spec_machinery_nor_dataclasses() -> None:
+    """`gate-reconcile --help` loads argparse and the CLI only: no pydantic, planner or
+    dataclasses (whose inspect import alone is a third of the rest)."""
+    code = (
+        "import contextlib, io, sys; from reconciler.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        "    main(['--help'])\n"
+        "print([m for m in ('pydantic', 'reconciler.plan', 'dataclasses', 'inspect') if m in sys.modules])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.splitlines()[-1] == "[]", result.stderr

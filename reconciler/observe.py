@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Protocol
 
 from reconciler.desired import (
     ALL_UNIT_FILES,
@@ -53,13 +54,17 @@ def observe(
     files = tuple(inspect_unit_file(n, desired.unit_dir / n) for n in ALL_UNIT_FILES)
     manager, units = _ask_manager(desired, files, env, runner, thorough, timeout)
     pid_file = _pid_file(desired.pid_file, proc)
+    port = _port(desired, files, units, pid_file, proc)
+    if unplaced(manager, port):
+        manager, units = _ask_manager(desired, files, env, runner, True, timeout)
+        port = _port(desired, files, units, pid_file, proc)
     return Observed(
         manager=manager,
         files=files,
         units=units,
         service_process=_service_process(units, proc),
         pid_file=pid_file,
-        port=_port(desired, files, units, pid_file, proc),
+        port=port,
         base_path=PathState(desired.base_path, path_kind(desired.base_path)),
         token_file=PathState(desired.token_file, path_kind(desired.token_file)),
     )
@@ -76,10 +81,20 @@ def _ask_manager(
     reachable, why_not = manager_reachable(env)
     if not reachable:
         return ManagerState("absent", why_not), ()
-    wants_systemd = desired.mode in ("auto", "systemd")
-    if not (thorough or wants_systemd or any(f.present for f in files)):
+    if not (thorough or manager_wanted(desired, files)):
         return ManagerState("not_asked", "nothing of ours needs the user manager"), ()
     return show_units(runner or run, RENDERED_UNITS, env, timeout)
+
+
+def manager_wanted(desired: Desired, files: tuple[UnitOnDisk, ...]) -> bool:
+    """Whether to ask the manager at all: a mode that may use it, or a unit file of ours."""
+    return desired.mode in ("auto", "systemd") or any(f.present for f in files)
+
+
+def unplaced(manager: ManagerState, port: PortState) -> bool:
+    """Something we could not place holds the port, and the manager was not asked: it may
+    be a unit of ours still running after its file went away, so ask after all."""
+    return manager.presence == "not_asked" and port.status == "foreign"
 
 
 def _service_process(units: tuple[UnitStatus, ...], proc: Path) -> ProcessInfo | None:
@@ -101,15 +116,25 @@ def _pid_file(path: Path, proc: Path) -> PidFileState:
     return PidFileState(path, kind, pid=pid, process=process, ours=ours)
 
 
+def _runs_ours(
+    name: str, files: tuple[UnitOnDisk, ...], units: tuple[UnitStatus, ...]
+) -> UnitStatus | None:
+    """The unit `name` when the manager runs it from a file of ours: one still there (or cut
+    to nothing), or one deleted since it was loaded (until a reload forgets it)."""
+    found = next(f for f in files if f.name == name)
+    status = next((u for u in units if u.name == name), None)
+    if status is None or not status.running:
+        return None
+    ours = found.replaceable if found.present else status.fragment_path == str(found.path)
+    return status if ours else None
+
+
 def _socket_listens(
     desired: Desired, files: tuple[UnitOnDisk, ...], units: tuple[UnitStatus, ...]
 ) -> bool:
     """Our own socket unit is active on a conflicting address of the port."""
-    socket_file = next(f for f in files if f.name == SOCKET)
-    status = next((u for u in units if u.name == SOCKET), None)
-    if status is None or not status.running or not socket_file.replaceable:
-        return False
-    return any(_listen_conflicts(entry, desired) for entry in status.listen)
+    status = _runs_ours(SOCKET, files, units)
+    return status is not None and any(_listen_conflicts(e, desired) for e in status.listen)
 
 
 def _listen_conflicts(entry: str, desired: Desired) -> bool:
@@ -120,6 +145,45 @@ def _listen_conflicts(entry: str, desired: Desired) -> bool:
         return int(port) == desired.port and procfs.conflicts(host, desired.bind)
     except ValueError:
         return address == listen_address(desired.bind, desired.port)
+
+
+class Listeners(Protocol):
+    """What /proc shows of the sockets listening where the gate must bind (one at least)."""
+
+    @property
+    def uid(self) -> int:
+        """The owner of the first of them."""
+        ...
+
+    def holds(self, pid: int) -> bool:
+        """Whether process `pid` holds one of them."""
+        ...
+
+    def holder(self) -> int | None:
+        """The lowest pid holding one of them, when it is visible."""
+        ...
+
+    def process(self, pid: int) -> ProcessInfo | None:
+        """The process `pid`, or None when there is none."""
+        ...
+
+
+@dataclass(frozen=True)
+class _ProcListeners:
+    """Listeners as /proc shows them."""
+
+    uid: int
+    inodes: frozenset[int]
+    proc: Path
+
+    def holds(self, pid: int) -> bool:
+        return procfs.holds_socket(pid, set(self.inodes), self.proc)
+
+    def holder(self) -> int | None:
+        return procfs.socket_holder(set(self.inodes), self.proc)
+
+    def process(self, pid: int) -> ProcessInfo | None:
+        return procfs.process_info(pid, self.proc)
 
 
 def _port(
@@ -134,39 +198,52 @@ def _port(
         for listener in procfs.listeners(proc)
         if listener.port == desired.port and procfs.conflicts(listener.address, desired.bind)
     ]
-    port = PortState(desired.port, desired.bind, "free")
     if not found:
-        return port
-    if _socket_listens(desired, files, units):
+        return PortState(desired.port, desired.bind, "free")
+    listeners = _ProcListeners(found[0].uid, frozenset(f.inode for f in found), proc)
+    return attribute_port(desired, files, units, pid_file, listeners)
+
+
+def attribute_port(
+    desired: Desired,
+    files: tuple[UnitOnDisk, ...],
+    units: tuple[UnitStatus, ...],
+    pid_file: PidFileState,
+    listeners: Listeners,
+) -> PortState:
+    """Who holds the port something listens on: our socket, our daemon, our gate service
+    after its socket stopped, a gate of ours without its PID file, or someone else.
+    (Separate from reading /proc, so that the model-based tests run this very code.)"""
+    port = PortState(desired.port, desired.bind, "free")
+    if _socket_listens(desired, files, units) and _may_hold_our_socket(listeners):
         return replace(port, status="ours", via="socket", holder=SOCKET)
-    inodes = {listener.inode for listener in found}
-    if pid_file.ours and pid_file.pid and procfs.holds_socket(pid_file.pid, inodes, proc):
+    if pid_file.ours and pid_file.pid and listeners.holds(pid_file.pid):
         holder = f"daemon pid {pid_file.pid}"
         return replace(port, status="ours", via="daemon", holder=holder, process=pid_file.process)
-    if service_pid := _service_holding(files, units, inodes, proc):
-        process = procfs.process_info(service_pid, proc)
-        holder = f"{SERVICE} pid {service_pid} (its socket stopped)"
+    service = _runs_ours(SERVICE, files, units)
+    if service and service.main_pid > 0 and listeners.holds(service.main_pid):
+        holder = f"{SERVICE} pid {service.main_pid} (its socket stopped)"
+        process = listeners.process(service.main_pid)
         return replace(port, status="ours", via="socket", holder=holder, process=process)
-    return _holder(port, desired.pid_file, inodes, found[0].uid, proc)
+    return _holder(port, desired.pid_file, listeners)
 
 
-def _service_holding(
-    files: tuple[UnitOnDisk, ...], units: tuple[UnitStatus, ...], inodes: set[int], proc: Path
-) -> int | None:
-    """The main pid of our gate service when it still serves the port its socket passed it."""
-    service_file = next(f for f in files if f.name == SERVICE)
-    status = next((u for u in units if u.name == SERVICE), None)
-    if status is None or not status.running or status.main_pid <= 0:
-        return None
-    if not service_file.replaceable:  # ours, or ours cut to nothing
-        return None
-    return status.main_pid if procfs.holds_socket(status.main_pid, inodes, proc) else None
+def _may_hold_our_socket(listeners: Listeners) -> bool:
+    """The port's holder can be our socket's: the user manager or a gate it started. (A
+    socket unit still looks active on its address after a reload closed its fd, while
+    another program may have taken the port since.)"""
+    pid = listeners.holder()
+    process = listeners.process(pid) if pid else None
+    if process is None or not process.argv:
+        return True  # not visible here: the unit's word is all there is
+    manager = Path(process.argv[0]).name == "systemd" and "--user" in process.argv
+    return manager or any(Path(arg).name == "terok-gate" for arg in process.argv[:2])
 
 
-def _holder(port: PortState, pid_file: Path, inodes: set[int], uid: int, proc: Path) -> PortState:
+def _holder(port: PortState, pid_file: Path, listeners: Listeners) -> PortState:
     """Who else holds the port: a gate of ours without its pid file, or a foreign process."""
-    pid = procfs.socket_holder(inodes, proc)
-    process = procfs.process_info(pid, proc) if pid else None
+    pid, uid = listeners.holder(), listeners.uid
+    process = listeners.process(pid) if pid else None
     if process is None:
         return replace(
             port, status="foreign", holder=f"a process of uid {uid} (not visible here)", uid=uid

@@ -22,6 +22,7 @@ from reconciler.desired import (
     TIMER,
     TIMER_UNITS,
     Desired,
+    listen_address,
 )
 from reconciler.modes import EffectiveMode
 from reconciler.observed import Observed, UnitStatus, runs_command
@@ -31,10 +32,11 @@ FileAction = WriteUnit | RemoveUnit
 
 
 def ours(observed: Observed, name: str) -> bool:
-    """Our file is there, or the manager still runs the unit from our now-missing file."""
+    """Our file is there (or ours cut to nothing), or the manager still runs the unit from
+    our now-missing file."""
     found = observed.file(name)
     if found.present:
-        return found.ours
+        return found.replaceable
     return observed.unit(name).fragment_path == str(found.path)
 
 
@@ -123,13 +125,23 @@ def activate_gate(
         actions.append(EnableUnit(name=SOCKET, reason=f"{SOCKET} is not enabled"))
     if service.failed:
         actions.append(ResetFailed(name=SERVICE, reason=f"{SERVICE} failed ({service.result})"))
-    if sock.running and (why := _change(sock, written)):
+    if sock.running and (why := _change(sock, written) or _lost_listener(observed)):
         actions += _restart_socket(service, why)
     elif sock.running:
         actions += _refresh_service(desired, observed, service, written)
     else:
         actions += _start_socket(sock, service)
     return actions
+
+
+def _lost_listener(observed: Observed) -> str | None:
+    """Why a running socket must restart although its unit is current: nothing listens.
+    A daemon-reload closes a socket's fd when its address changed (say an apply was killed
+    between writing the unit and restarting the socket), yet the socket stays active."""
+    if observed.port.status != "free":
+        return None
+    where = listen_address(observed.port.bind, observed.port.port)
+    return f"{SOCKET} is active but nothing listens on {where}"
 
 
 def _restart_socket(service: UnitStatus, why: str) -> list[Action]:

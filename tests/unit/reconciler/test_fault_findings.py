@@ -1,19 +1,20 @@
-"""Bugs the fault matrix (tests/faults/matrix) found, pinned down without a user manager:
-a unit cut to zero bytes blocked the run, a hung manager held an apply past its deadline,
-and enable/disable left the manager reporting the old state where systemctl does not reload."""
+"""Bugs the fault matrix (tests/faults/matrix) and the model-based tests (tests/faults/model)
+found, pinned down without a user manager. Each test fails on the code before its fix."""
 
 from __future__ import annotations
 
 import socket
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from reconciler.actions import DisableUnit, EnableUnit, RemoveUnit, WriteUnit
 from reconciler.apply import show_timeout
-from reconciler.desired import SERVICE, SOCKET
+from reconciler.desired import SERVICE, SOCKET, Desired
 from reconciler.execute import Executor
 from reconciler.host.run import CommandError, CommandResult
-from reconciler.observe import observe
+from reconciler.observe import attribute_port, observe, unplaced
+from reconciler.observed import ManagerState, Observed, PortState, ProcessInfo
 from reconciler.plan import plan
 from tests.unit.reconciler.builders import (
     converged_daemon,
@@ -113,3 +114,103 @@ def test_enable_and_disable_reload_the_manager_themselves() -> None:
         ("systemctl", "--user", "disable", "--no-reload", SOCKET),
         ("systemctl", "--user", "daemon-reload"),
     ]
+
+
+# --- found by the model-based tests (tests/faults/model), each confirmed on the real host --
+
+MANAGER = ProcessInfo(2, ("/usr/lib/systemd/systemd", "--user"), 1000)
+NGINX = ProcessInfo(7, ("nginx: master process",), 1000)
+
+
+@dataclass(frozen=True)
+class Holding:
+    """Listeners held by one process (what observe would read from /proc)."""
+
+    by: ProcessInfo
+    uid: int = 1000
+
+    def holds(self, pid: int) -> bool:
+        return pid == self.by.pid
+
+    def holder(self) -> int | None:
+        return self.by.pid
+
+    def process(self, pid: int) -> ProcessInfo | None:
+        return self.by if pid == self.by.pid else None
+
+
+def _attribute(observed: Observed, desired: Desired, holding: Holding) -> PortState:
+    return attribute_port(desired, observed.files, observed.units, observed.pid_file, holding)
+
+
+def test_a_socket_running_from_its_deleted_file_still_holds_the_port_for_us() -> None:
+    """The socket unit's file deleted while the gate is idle: the manager still listens for
+    our socket (loaded from our path), so the port is ours, not held by 'systemd --user'."""
+    desired = make_desired(mode="systemd")
+    observed = with_file(converged_systemd(desired), SOCKET, kind="missing", text=None)
+    observed = with_unit(observed, SOCKET, need_daemon_reload=True)
+    port = _attribute(observed, desired, Holding(MANAGER))
+    assert (port.status, port.via) == ("ours", "socket")
+    result = plan(desired, replace(observed, port=port))
+    assert [(a.kind, a.target) for a in result.actions] == [
+        ("write_unit", SOCKET),
+        ("daemon_reload", "systemd --user"),
+        ("restart_unit", SOCKET),
+    ]
+
+
+def test_a_port_taken_by_another_program_is_foreign_whatever_our_socket_says() -> None:
+    """A socket unit still shows its address after a reload closed its fd; when another
+    program took the port since, the port is that program's (blocked), not ours."""
+    desired = make_desired(mode="systemd")
+    port = _attribute(converged_systemd(desired), desired, Holding(NGINX))
+    assert (port.status, port.holder) == ("foreign", NGINX.describe())
+
+
+def test_an_active_socket_that_listens_nowhere_is_restarted() -> None:
+    """A daemon-reload closed the socket's fd (its address changed, and the apply that would
+    have restarted it was killed): active, current, but nothing listens. Restart it."""
+    desired = make_desired(mode="systemd")
+    observed = replace(
+        converged_systemd(desired), port=PortState(desired.port, desired.bind, "free")
+    )
+    (restart,) = plan(desired, observed).actions
+    assert (restart.kind, restart.target) == ("restart_unit", SOCKET)
+    assert restart.reason == f"{SOCKET} is active but nothing listens on {desired.listen}"
+
+
+def test_a_gate_service_running_from_an_emptied_unit_is_stopped_in_daemon_mode() -> None:
+    """The service unit cut to zero bytes while its gate runs, then mode daemon: the running
+    gate is ours and is stopped (the empty file, maybe a mask, is left alone)."""
+    systemd = make_desired(mode="systemd")
+    observed = with_file(converged_systemd(systemd), SERVICE, text="")
+    observed = with_unit(observed, SERVICE, active_state="active", main_pid=77)
+    actions = plan(make_desired(mode="daemon"), observed).actions
+    assert ("stop_unit", SERVICE) in [(a.kind, a.target) for a in actions]
+    assert ("remove_unit", SERVICE) not in [(a.kind, a.target) for a in actions]
+
+
+def test_daemon_mode_asks_the_manager_when_it_cannot_place_the_ports_holder(
+    tmp_path: Path,
+) -> None:
+    """Daemon mode with none of our unit files skips the manager, unless something it cannot
+    place holds the port: then it asks after all (a unit of ours may still run there)."""
+    desired = make_desired(mode="daemon", port=_free_port())
+    (tmp_path / "systemd").mkdir()
+    runner = Recorder()
+    env = {"XDG_RUNTIME_DIR": str(tmp_path)}
+    with socket.socket(socket.AF_UNIX) as manager_socket, socket.socket() as listener:
+        manager_socket.bind(str(tmp_path / "systemd" / "private"))
+        assert observe(desired, runner=runner, env=env).manager.presence == "not_asked"
+        listener.bind(("127.0.0.1", desired.port))
+        listener.listen()
+        observed = observe(desired, runner=runner, env=env)
+    assert observed.manager.presence == "running" and len(runner.calls) == 1
+    assert unplaced(ManagerState("not_asked"), observed.port)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port

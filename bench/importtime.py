@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+import subprocess
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 _LINE = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)\s*$")
 
@@ -78,3 +80,21 @@ def cumulative_by_package(records: Iterable[Imported]) -> dict[str, int]:
         root = record.module.split(".")[0]
         found[root] = max(found.get(root, 0), record.cumulative_us)
     return found
+
+
+def median_profile(profiles: Sequence[list[Imported]]) -> list[Imported]:
+    """The profile whose total import time is the median of several runs (a typical one)."""
+    totals = [total_us(records) for records in profiles]
+    return profiles[totals.index(sorted(totals)[len(totals) // 2])]
+
+
+def installed(python: Path, names: Iterable[str]) -> set[str]:
+    """Which of the packages the interpreter can import at all.
+
+    -X importtime also lists imports that were only tried (structlog tries `rich`), so a
+    package counts as imported only when it is installed too."""
+    code = "import importlib.util, sys; print(*[n for n in sys.argv[1:] if importlib.util.find_spec(n)])"
+    done = subprocess.run(
+        [str(python), "-c", code, *names], capture_output=True, text=True, check=True
+    )
+    return set(done.stdout.split())

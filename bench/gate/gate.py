@@ -107,22 +107,28 @@ class GateDaemon:
         run(self._launch([*argv, "--idle-timeout", "0"]), timeout=30)
         wait_healthy(self.port)
 
-    def _our_pid(self) -> int | None:
-        """The PID in our PID file, only if that process is the gate we started."""
-        with contextlib.suppress(OSError, ValueError):
-            pid = int(self.pid_file.read_text().strip())
-            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-            if str(self.pid_file).encode() in argv:
-                return pid
-        return None
-
     def stop(self) -> None:
         """SIGTERM the daemon we started and wait until it is gone."""
-        pid = self._our_pid()
-        if pid is None:
-            return
-        os.kill(pid, signal.SIGTERM)
-        wait_until(lambda: not Path(f"/proc/{pid}").exists(), 15, f"gate daemon {pid} to exit")
+        stop_detached(self.pid_file)
+
+
+def detached_pid(pid_file: Path) -> int | None:
+    """The PID in a PID file, only if that process is a gate started with that PID file."""
+    with contextlib.suppress(OSError, ValueError):
+        pid = int(pid_file.read_text().strip())
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        if str(pid_file).encode() in argv:
+            return pid
+    return None
+
+
+def stop_detached(pid_file: Path) -> None:
+    """SIGTERM the detached gate of this PID file (if it runs) and wait until it is gone."""
+    pid = detached_pid(pid_file)
+    if pid is None:
+        return
+    os.kill(pid, signal.SIGTERM)
+    wait_until(lambda: not Path(f"/proc/{pid}").exists(), 15, f"gate daemon {pid} to exit")
 
 
 class SocketGate:

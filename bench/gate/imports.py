@@ -48,18 +48,6 @@ def _profile(
     return importtime.parse(log.read_text(errors="replace").splitlines())
 
 
-def _installed(python: Path, names: tuple[str, ...]) -> set[str]:
-    """Which of the packages the interpreter can import at all.
-
-    -X importtime also lists imports that were only tried (structlog tries `rich`), so a
-    package counts as imported only when it is installed too."""
-    code = "import importlib.util, sys; print(*[n for n in sys.argv[1:] if importlib.util.find_spec(n)])"
-    done = subprocess.run(
-        [str(python), "-c", code, *names], capture_output=True, text=True, check=True
-    )
-    return set(done.stdout.split())
-
-
 def _bare_python_seconds(python: Path) -> float:
     started = time.perf_counter()
     subprocess.run([str(python), "-c", "pass"], check=True)
@@ -73,11 +61,6 @@ def _floor_us(python: Path) -> int:
     return importtime.total_us(importtime.parse(done.stderr.splitlines()))
 
 
-def _median_profile(profiles: list[list[importtime.Imported]]) -> list[importtime.Imported]:
-    totals = [importtime.total_us(records) for records in profiles]
-    return profiles[totals.index(sorted(totals)[len(totals) // 2])]
-
-
 def measure(config: GateConfig, tokens: dict[str, str], runs: int) -> dict[str, object]:
     """Import time and time-to-first-answer of a fresh gate, each the median of `runs`."""
     scratch = config.tokens.parent / "imports"
@@ -88,7 +71,7 @@ def measure(config: GateConfig, tokens: dict[str, str], runs: int) -> dict[str, 
         profiles.append(_profile(config, install, token, scratch / "gate.log"))
         to_health.append(_serve_once(config, install, token, scratch / "plain.log", profile=False))
         bare.append(_bare_python_seconds(install.python))
-    typical = _median_profile(profiles)
+    typical = importtime.median_profile(profiles)
     return {
         "runs": runs,
         "gate_import_us": int(median([importtime.total_us(p) for p in profiles])),
@@ -103,7 +86,7 @@ def _where_it_goes(typical: list[importtime.Imported], python: Path) -> dict[str
     """The profile of one typical start: per package, and what pulled unneeded ones in."""
     packages = importtime.by_package(typical)
     cumulative = importtime.cumulative_by_package(typical)
-    installed = _installed(python, NOT_NEEDED_TO_SERVE)
+    installed = importtime.installed(python, NOT_NEEDED_TO_SERVE)
     unneeded = tuple(name for name in NOT_NEEDED_TO_SERVE if name in packages and name in installed)
     return {
         "gate_modules": len(typical),

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import terok_gate
 from bench import machine
-from bench.commands import run
 from bench.errors import BenchmarkError
 from bench.gate import imports
 from bench.gate.cpu import CpuGroup, CpuMeter, burst
@@ -25,8 +24,8 @@ from bench.gate.operations import OPERATIONS, GitOps, UrlFor
 from bench.gate.repos import LARGE, SMALL, build
 from bench.options import Options
 from bench.runner import Case, Measured, Schedule, interleave
+from bench.scratch import project_commit, scratch_parent, user_manager
 from bench.servers import free_port
-from tests.harness.systemd_user import HarnessError, UserManager, cannot_start_reason
 
 BENCH_DIR = Path(__file__).resolve().parents[1]
 IDLE_TIMEOUT = 1  # seconds: the idle variant's gate exits this long after its last request
@@ -72,32 +71,11 @@ def _http_url(port: int, tokens: dict[str, str]) -> UrlFor:
     return lambda repo: f"http://{tokens[repo]}:x@127.0.0.1:{port}/{repo}.git"
 
 
-def _user_manager(root: Path, stack: contextlib.ExitStack) -> UserManager:
-    if reason := cannot_start_reason():
-        raise BenchmarkError(
-            f"the socket-activated variants need the systemd --user harness: {reason}"
-        )
-    manager = UserManager(root / "manager")
-    stack.callback(manager.stop)
-    try:
-        manager.start()
-    except HarnessError as error:
-        raise BenchmarkError(f"the systemd --user harness did not start: {error}") from error
-    return manager
-
-
-def scratch_parent() -> str | None:
-    """/dev/shm when there is one: with repositories, clones and servers' temporary files on
-    tmpfs, other jobs' disk traffic stays out of the figures. None: the default temp dir."""
-    shm = Path("/dev/shm")
-    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
-
-
 def _socket_gates(
     config: GateConfig, root: Path, stack: contextlib.ExitStack
 ) -> tuple[SocketGate, SocketGate]:
     """The warm and the idle-exiting socket-activated gate, listening under a user manager."""
-    manager = _user_manager(root, stack)
+    manager = user_manager(root, stack, "the socket-activated variants")
     warm = SocketGate(manager, "bench-gate-warm", config, free_port(), WARM_IDLE_TIMEOUT)
     idle = SocketGate(manager, "bench-gate-idle", config, free_port(), IDLE_TIMEOUT)
     for socket_gate in (warm, idle):
@@ -211,16 +189,6 @@ def _cpu_burst(the_site: Site, block: int) -> dict[str, object]:
     return {"requests_per_server": 3 * block, **per_request}
 
 
-def _project_commit() -> str:
-    """HEAD (the gate is built from it), and whether the benchmark's own code differs from it."""
-    git = ["git", "-C", str(BENCH_DIR.parent)]
-    with contextlib.suppress(BenchmarkError):
-        head = run([*git, "rev-parse", "--short", "HEAD"]).strip()
-        dirty = run([*git, "status", "--porcelain", "--", "bench"]).strip()
-        return f"{head} (with uncommitted changes in bench/)" if dirty else head
-    return "unknown"
-
-
 def _measure(options: Options, schedule: Schedule, record: dict[str, object]) -> Measured:
     """Bring every server up, take the interleaved samples, then the start-up profile."""
     loads: list[float] = []
@@ -274,7 +242,7 @@ def run_gate(options: Options) -> dict[str, object]:
     measured = _measure(options, schedule, result)
     result["finished_at"] = machine.utc_now()
     result["load_after"] = machine.load_average()
-    result["project_commit"] = _project_commit()
+    result["project_commit"] = project_commit()
     result["gate_version"] = terok_gate.__version__
     result["schedule"] = _schedule_record(schedule, measured)
     result["samples_s"] = {

@@ -1,0 +1,44 @@
+"""What every suite sets up the same way: its scratch folder on tmpfs, a real systemd --user
+manager, and the project commit its figures belong to."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+from bench.commands import run
+from bench.errors import BenchmarkError
+from tests.harness.systemd_user import HarnessError, UserManager, cannot_start_reason
+
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+def scratch_parent() -> str | None:
+    """/dev/shm when there is one: with repositories, clones and servers' temporary files on
+    tmpfs, other jobs' disk traffic stays out of the figures. None: the default temp dir."""
+    shm = Path("/dev/shm")
+    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
+
+
+def user_manager(root: Path, stack: contextlib.ExitStack, needed_for: str) -> UserManager:
+    """A real systemd --user manager under `root`, stopped when `stack` closes."""
+    if reason := cannot_start_reason():
+        raise BenchmarkError(f"{needed_for} need the systemd --user harness: {reason}")
+    manager = UserManager(root / "manager")
+    stack.callback(manager.stop)
+    try:
+        manager.start()
+    except HarnessError as error:
+        raise BenchmarkError(f"the systemd --user harness did not start: {error}") from error
+    return manager
+
+
+def project_commit() -> str:
+    """HEAD (what is measured is built from it), and whether bench/ differs from it."""
+    git = ["git", "-C", str(PROJECT)]
+    with contextlib.suppress(BenchmarkError):
+        head = run([*git, "rev-parse", "--short", "HEAD"]).strip()
+        dirty = run([*git, "status", "--porcelain", "--", "bench"]).strip()
+        return f"{head} (with uncommitted changes in bench/)" if dirty else head
+    return "unknown"

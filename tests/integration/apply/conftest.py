@@ -135,7 +135,16 @@ def stop_daemon(pid_file: Path) -> None:
         return
     if str(pid_file).encode() in argv:
         os.kill(pid, signal.SIGTERM)
-        wait_for(lambda: not Path(f"/proc/{pid}/cmdline").read_bytes(), 15, f"pid {pid} to exit")
+        wait_for(lambda: _exited(pid), 15, f"pid {pid} to exit")
+
+
+def _exited(pid: int) -> bool:
+    """Gone, or a zombie (empty cmdline): where PID 1 reaps orphans (a container), the
+    /proc entry vanishes; where it does not (this host), a zombie stays."""
+    try:
+        return not Path(f"/proc/{pid}/cmdline").read_bytes()
+    except FileNotFoundError:
+        return True
 
 
 def clean_units(manager: SystemdUserManager) -> None:

@@ -124,8 +124,13 @@ def test_token_file_action_never_overwrites(tmp_path: Path) -> None:
 
 def test_a_process_that_is_not_our_gate_is_never_signalled(tmp_path: Path) -> None:
     """StopDaemon for a pid whose command line is not the planned gate skips it; it lives on."""
-    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    sleeper = subprocess.Popen(
+        [sys.executable, "-c", "import time; print('ready', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE,
+    )
     try:
+        assert sleeper.stdout is not None
+        assert sleeper.stdout.readline() == b"ready\n"  # past exec: /proc shows its argv
         gate_argv = ("/opt/bin/terok-gate", "--detach", "--pid-file", str(tmp_path / "gate.pid"))
         action = StopDaemon(
             pid=sleeper.pid, pid_file=tmp_path / "gate.pid", argv=gate_argv, reason="r"

@@ -36,6 +36,7 @@ from reconciler.observed import (
     UnitOnDisk,
     UnitStatus,
     is_gate_with_pid_file,
+    runs_from_ours,
 )
 
 
@@ -119,14 +120,12 @@ def _pid_file(path: Path, proc: Path) -> PidFileState:
 def _runs_ours(
     name: str, files: tuple[UnitOnDisk, ...], units: tuple[UnitStatus, ...]
 ) -> UnitStatus | None:
-    """The unit `name` when the manager runs it from a file of ours: one still there (or cut
-    to nothing), or one deleted since it was loaded (until a reload forgets it)."""
+    """The unit `name` when the manager runs it from a file of ours (see runs_from_ours)."""
     found = next(f for f in files if f.name == name)
     status = next((u for u in units if u.name == name), None)
     if status is None or not status.running:
         return None
-    ours = found.replaceable if found.present else status.fragment_path == str(found.path)
-    return status if ours else None
+    return status if runs_from_ours(found, status) else None
 
 
 def _socket_listens(

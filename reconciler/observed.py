@@ -200,6 +200,15 @@ class Observed:
         return any(f.legacy for f in self.files)
 
 
+def runs_from_ours(found: UnitOnDisk, status: UnitStatus) -> bool:
+    """The manager's unit `status` comes from a file of ours: one on disk (or ours cut to
+    nothing); else, the file gone, one it loaded from our path, or from no file at all any
+    more (deleted and reloaded: the unit lives on, not-found, while it runs)."""
+    if found.present:
+        return found.replaceable
+    return status.fragment_path in ("", str(found.path))
+
+
 def is_gate_with_pid_file(argv: Sequence[str], pid_file: Path) -> bool:
     """A terok-gate command line with `--pid-file <exactly pid_file>` (a reused pid is not)."""
     is_gate = any(Path(arg).name == "terok-gate" for arg in argv[:2])

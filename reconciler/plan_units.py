@@ -25,7 +25,7 @@ from reconciler.desired import (
     listen_address,
 )
 from reconciler.modes import EffectiveMode
-from reconciler.observed import Observed, UnitStatus, runs_command
+from reconciler.observed import Observed, UnitStatus, runs_command, runs_from_ours
 from reconciler.reasons import argv_changes, unit_change
 
 FileAction = WriteUnit | RemoveUnit
@@ -34,10 +34,7 @@ FileAction = WriteUnit | RemoveUnit
 def ours(observed: Observed, name: str) -> bool:
     """Our file is there (or ours cut to nothing), or the manager still runs the unit from
     our now-missing file."""
-    found = observed.file(name)
-    if found.present:
-        return found.replaceable
-    return observed.unit(name).fragment_path == str(found.path)
+    return runs_from_ours(observed.file(name), observed.unit(name))
 
 
 def unwanted_because(name: str, mode: EffectiveMode) -> str:

@@ -214,3 +214,24 @@ def _free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def test_a_gate_whose_unit_files_were_deleted_and_reloaded_is_still_ours() -> None:
+    """Both unit files deleted and the manager reloaded while the gate serves: its units are
+    not-found (no fragment) but the gate runs on; the port is ours and apply reinstalls."""
+    desired = make_desired(mode="systemd")
+    gate = ProcessInfo(77, ("/usr/bin/python3", *desired.service_argv), 1000)
+    observed = converged_systemd(desired)
+    for name in (SOCKET, SERVICE):
+        observed = with_file(observed, name, kind="missing", text=None)
+        observed = with_unit(observed, name, load_state="not-found", fragment_path="", listen=())
+    observed = with_unit(observed, SERVICE, active_state="active", main_pid=77)
+    port = _attribute(observed, desired, Holding(gate))
+    assert (port.status, port.via, port.process) == ("ours", "socket", gate)
+    kinds = [(a.kind, a.target) for a in plan(desired, replace(observed, port=port)).actions]
+    assert kinds[:3] == [
+        ("write_unit", SOCKET),
+        ("write_unit", SERVICE),
+        ("daemon_reload", "systemd --user"),
+    ]
+    assert kinds[-2:] == [("stop_unit", SERVICE), ("restart_unit", SOCKET)]

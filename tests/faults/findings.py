@@ -124,4 +124,57 @@ FINDINGS: tuple[Finding, ...] = (
         "fixed",
         f"{MATRIX}::test_enable_and_disable_reload_the_manager_themselves",
     ),
+    Finding(
+        "Found by the model: a socket unit's file deleted while the gate is idle made the "
+        "port look held by 'systemd --user', blocked for good. A unit the manager still runs "
+        "from our path is ours for the port too. Matrix row: unit-deleted-idle.",
+        "reconciler/observe.py",
+        "fixed",
+        f"{MATRIX}::test_a_socket_running_from_its_deleted_file_still_holds_the_port_for_us",
+    ),
+    Finding(
+        "Found by the model: a daemon-reload closes a socket's fd when its address changed "
+        "(an apply killed between writing the unit and restarting the socket); the socket "
+        "stays active with nothing listening and every later apply said 'in sync'. A running "
+        "socket with a free port now restarts. Matrix rows: apply-killed-after-reload, "
+        "socket-lost-its-fd.",
+        "reconciler/plan_units.py",
+        "fixed",
+        f"{MATRIX}::test_an_active_socket_that_listens_nowhere_is_restarted",
+    ),
+    Finding(
+        "Found by the model: once a socket had lost its fd, a program that took the port was "
+        "credited to our socket (apply 'in sync' while another program served the port). The "
+        "holder must now be the user manager or a gate. Matrix row: port-taken-from-socket.",
+        "reconciler/observe.py",
+        "fixed",
+        f"{MATRIX}::test_a_port_taken_by_another_program_is_foreign_whatever_our_socket_says",
+    ),
+    Finding(
+        "Found by the model: in daemon mode with no unit file of ours, observe never asked the "
+        "manager, so our socket still running from deleted files looked foreign (blocked). "
+        "observe now asks after all when it cannot place the port's holder. Matrix row: "
+        "units-deleted-then-daemon.",
+        "reconciler/observe.py",
+        "fixed",
+        f"{MATRIX}::test_daemon_mode_asks_the_manager_when_it_cannot_place_the_ports_holder",
+    ),
+    Finding(
+        "Found by the model (in the fix of the truncated unit): a gate still running from a "
+        "unit cut to zero bytes was never stopped when the mode no longer wanted it, so the "
+        "daemon could not bind the port until the deadline.",
+        "reconciler/plan_units.py",
+        "fixed",
+        f"{MATRIX}::test_a_gate_service_running_from_an_emptied_unit_is_stopped_in_daemon_mode",
+    ),
+    Finding(
+        "Found by the model: both gate unit files deleted and the manager reloaded (an "
+        "uninstall by hand) while the gate serves: the units are not-found with no fragment, "
+        "the gate runs on, and apply was blocked for good by our own gate ('port held by pid "
+        "N (terok-gate ...)'). A running unit of our name with no file anywhere is ours. "
+        "Matrix row: units-uninstalled-by-hand.",
+        "reconciler/observed.py (runs_from_ours), observe.py, plan_units.py",
+        "fixed",
+        f"{MATRIX}::test_a_gate_whose_unit_files_were_deleted_and_reloaded_is_still_ours",
+    ),
 )

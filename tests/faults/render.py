@@ -81,7 +81,17 @@ SECTIONS = (
     Section(
         "model_based",
         "Model-based convergence",
-        "A hypothesis state machine over a simulated host.",
+        "A hypothesis `RuleBasedStateMachine` (tests/faults/model/) over an in-memory host "
+        "whose user manager behaves as the real `systemd --user` was seen to (an empty file "
+        "or a /dev/null link loads as a mask; a reload closes a socket's fd when its file is "
+        "gone, masked or names another address; a not-found unit loads again on demand...). "
+        "Everything else is gate-reconcile's own: the planner, the converge loop with its "
+        "retries and deadline, the health verdict, observe's port attribution and its policy "
+        "of asking the manager. Rules interleave the fault matrix's kinds, spec changes "
+        "(mode, port, base path, timer), operators resolving blocks, and applies, some "
+        "SIGKILLed between two actions. A failing run prints its steps, a "
+        "`@reproduce_failure` blob and `GATE_MODEL_SEED=N` to repeat it; "
+        "`GATE_MODEL_EXAMPLES=5000` explores longer (not recorded).",
         pending="Not recorded yet: the model-based tests will write "
         "tests/faults/results/model_based.json.",
     ),

@@ -127,6 +127,83 @@ def unit_deleted(scene: Scene) -> Injected:
     return Injected()
 
 
+def unit_deleted_idle(scene: Scene) -> Injected:
+    """The socket's unit file deleted while the gate is idle (only the manager holds the
+    port, for a unit whose file is gone)."""
+    scene.host.manager.systemctl("stop", SERVICE)
+    unit_path(scene, SOCKET).unlink()
+    return Injected()
+
+
+def units_uninstalled_by_hand(scene: Scene) -> Injected:
+    """Both gate unit files deleted and the manager reloaded while the gate serves: the
+    units are not-found, the gate runs on and holds the port."""
+    unit_path(scene, SOCKET).unlink()
+    unit_path(scene, SERVICE).unlink()
+    scene.host.manager.systemctl("daemon-reload")
+    assert scene.host.prop(SERVICE, "LoadState") == "not-found"
+    return Injected()
+
+
+def units_deleted_then_daemon(scene: Scene) -> Injected:
+    """Both gate unit files deleted behind our back while the gate runs (nothing stopped),
+    then the spec switches to mode daemon."""
+    unit_path(scene, SOCKET).unlink()
+    unit_path(scene, SERVICE).unlink()
+    scene.host.write_spec("daemon", deadline="20s")
+
+    def verify(ran: Ran) -> None:
+        assert scene.host.prop(SOCKET, "ActiveState") == "inactive", "our socket was stopped"
+
+    return Injected(verify=verify)
+
+
+def _fd_closed_by_a_reload(scene: Scene) -> None:
+    """The socket's file names another port for one daemon-reload, then its own again, with
+    a second reload: systemd closed the listening fd at the first, the socket stays active."""
+    rendered = _listen_elsewhere(scene)
+    scene.host.manager.systemctl("stop", SERVICE)
+    scene.host.manager.systemctl("daemon-reload")
+    unit_path(scene, SOCKET).write_text(rendered)
+    scene.host.manager.systemctl("daemon-reload")
+    assert scene.host.prop(SOCKET, "ActiveState") == "active"
+    assert port_holder("127.0.0.1", scene.host.port) is None, "nothing listens any more"
+
+
+def socket_lost_its_fd(scene: Scene) -> Injected:
+    """The socket active and current, but a reload closed its listening fd."""
+    _fd_closed_by_a_reload(scene)
+    return Injected()
+
+
+def port_taken_from_a_socket_without_fd(scene: Scene) -> Injected:
+    """A reload closed the socket's fd; another program took the port since, while the
+    socket still shows that address."""
+    _fd_closed_by_a_reload(scene)
+    scene.host.wait_port_free()
+    listener = scene.sentinel("listener", port=scene.host.port)
+
+    def verify(ran: Ran) -> None:
+        assert f"port {scene.host.port} on 127.0.0.1 is held by pid {listener.pid} (" in ran.out
+
+    return Injected(verify=verify)
+
+
+def apply_killed_after_reload(scene: Scene) -> Injected:
+    """The spec moves the gate to another port; the apply is SIGKILLed after daemon-reload,
+    right before it restarts the socket (the reload closed the socket's old fd)."""
+    scene.host.port = free_port()
+    scene.host.write_spec("systemd", deadline="20s")
+    mark = scene.folder / "killed"
+    env = systemctl_stand_in(
+        scene.folder / "killing-bin", KILLING_SYSTEMCTL, KILL_AT="restart", KILL_MARK=str(mark)
+    )
+    killed = scene.host.run("apply", env=env)
+    assert killed.code == -signal.SIGKILL and mark.is_dir(), killed
+    assert port_holder("127.0.0.1", scene.host.port) is None, "nothing listens on the new port"
+    return Injected()
+
+
 def _listen_elsewhere(scene: Scene) -> str:
     """The socket edited by hand to listen on another port; returns the rendered text."""
     path = unit_path(scene, SOCKET)

@@ -56,6 +56,21 @@ ROWS = (
     Row("socket-masked", "systemd", "socket masked by the operator",
         f"{BLOCKED}; the mask left alone", faults.socket_masked, blocked=True),
     Row("unit-deleted", "systemd", "socket unit file deleted", HEALED, faults.unit_deleted),
+    Row("unit-deleted-idle", "systemd", "socket unit file deleted while the gate is idle",
+        HEALED, faults.unit_deleted_idle),
+    Row("units-uninstalled-by-hand", "systemd", "both gate unit files deleted and the "
+        "manager reloaded while the gate serves", HEALED, faults.units_uninstalled_by_hand),
+    Row("units-deleted-then-daemon", "systemd", "both gate unit files deleted while the gate "
+        "runs, then mode switched to daemon", f"{HEALED} as a daemon; the socket stopped",
+        faults.units_deleted_then_daemon),
+    Row("socket-lost-its-fd", "systemd", "socket active and current, but a daemon-reload "
+        "closed its listening fd", HEALED, faults.socket_lost_its_fd),
+    Row("port-taken-from-socket", "systemd", "a daemon-reload closed the socket's fd, then a "
+        "foreign listener took the port", f"{BLOCKED}; the message names the holder, which "
+        "is untouched", faults.port_taken_from_a_socket_without_fd, blocked=True),
+    Row("apply-killed-after-reload", "systemd", "port changed in the spec, apply SIGKILLed "
+        "after daemon-reload, before restarting the socket", HEALED,
+        faults.apply_killed_after_reload),
     Row("unit-edited", "systemd", "socket unit edited by hand (another port), reloaded",
         HEALED, faults.unit_edited),
     Row("unit-truncated", "systemd", "socket unit truncated to zero bytes",

@@ -27,5 +27,23 @@ def _gate() -> Suite:
     return Suite("gate", run_gate, render)
 
 
+def _reconcile() -> Suite:
+    from bench.reconcile.render import render
+    from bench.reconcile.suite import run_reconcile
+
+    return Suite("reconcile", run_reconcile, render)
+
+
+def _converge() -> Suite:
+    from bench.converge.render import render
+    from bench.converge.suite import run_converge
+
+    return Suite("converge", run_converge, render)
+
+
 # name -> loader, in the order the suites run and their sections appear in BENCHMARKS.md
-SUITES: dict[str, Callable[[], Suite]] = {"gate": _gate}
+SUITES: dict[str, Callable[[], Suite]] = {
+    "gate": _gate,
+    "reconcile": _reconcile,
+    "converge": _converge,
+}

@@ -1,0 +1,116 @@
+"""The variants of a converged, nothing-to-do check, each a Case for the interleaved runner.
+
+Every sample runs real processes and is verified afterwards (untimed): gate-reconcile must
+say the host is in sync, Ansible must report every task ok and none changed, the floor's
+`systemctl` must answer for our units. A sample that fails its check breaks the run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.errors import BenchmarkError
+from bench.reconcile import ansible
+from bench.reconcile.hosts import IN_SYNC, Host
+from bench.reconcile.processes import Finished, expect, measure
+from bench.runner import Case
+from reconciler.desired import RENDERED_UNITS
+from reconciler.host.systemctl import show_argv
+
+OPERATION = "converged"
+# The floor of issue 7: the imports every run of a reconciler with our dependencies pays,
+# plus the one question a systemd-mode run must ask the manager.
+FLOOR_IMPORTS = "import pydantic, structlog, tenacity, sh"
+# For reference only: the floor plus what using pydantic costs beyond `import pydantic`
+# (which loads little of it): defining and validating one small model.
+MODEL = (
+    f"{FLOOR_IMPORTS}\n"
+    "from pydantic import BaseModel, Field\n"
+    "class Spec(BaseModel):\n"
+    "    port: int = Field(default=9418, ge=1, le=65535)\n"
+    "    base_path: str = '/srv/gate'\n"
+    "Spec.model_validate({'port': 9419})\n"
+)
+
+Command = tuple[list[str], dict[str, str]]
+Verify = Callable[[Sequence[Finished]], None]
+
+
+@dataclass
+class Variant:
+    """One way to check the converged host: commands run one after the other per sample."""
+
+    name: str
+    commands: list[Command]
+    verify: Verify
+    output: Path
+    runs: list[list[Finished]] = field(default_factory=list)
+
+    def sample(self) -> None:
+        """Run the commands (timed by the runner)."""
+        self.runs.append([measure(argv, env, self.output) for argv, env in self.commands])
+
+    def check(self) -> None:
+        """Verify the last sample (untimed)."""
+        self.verify(self.runs[-1])
+
+    def case(self) -> Case:
+        """This variant as a case of the interleaved runner."""
+        return Case(OPERATION, self.name, self.sample, cleanup=self.check)
+
+    def cpu_seconds(self, count: int) -> list[float]:
+        """CPU (user + system, children included) of the last `count` samples."""
+        return [round(sum(f.cpu_seconds for f in run), 6) for run in self.runs[-count:]]
+
+    def max_rss_kib(self, count: int) -> list[int]:
+        """Peak resident memory of the largest process of each of the last `count` samples."""
+        return [max(f.max_rss_kib for f in run) for run in self.runs[-count:]]
+
+
+def _in_sync(code_text: tuple[int, str]) -> Verify:
+    code, text = code_text
+    return lambda runs: expect(runs[-1], code, text)
+
+
+def _floor_answered(runs: Sequence[Finished]) -> None:
+    expect(runs[0], 0)
+    expect(runs[1], 0, f"Id={RENDERED_UNITS[0]}")
+
+
+def _ansible_converged(runs: Sequence[Finished]) -> None:
+    expect(runs[0], 0)
+    counters = ansible.recap(runs[0].stdout)
+    if not ansible.converged(counters):
+        raise BenchmarkError(f"Ansible does not find the host converged: {counters}")
+
+
+def floor_commands(python: Path, systemd: Host, code: str = FLOOR_IMPORTS) -> list[Command]:
+    """The bare interpreter importing the four dependencies, then one `systemctl --user show`
+    of our units (the very command gate-reconcile runs) against the same manager."""
+    return [([str(python), "-c", code], systemd.env), (show_argv(RENDERED_UNITS), systemd.env)]
+
+
+def variants(
+    systemd: Host, daemon: Host, tool: ansible.Ansible, playbook: Path, scratch: Path
+) -> list[Variant]:
+    """Every variant of the benchmark, in the order the figures show them."""
+    python = systemd.product.python
+    out = scratch / "outputs"
+    out.mkdir(parents=True, exist_ok=True)
+    dry, applied = _in_sync((0, "in sync")), _in_sync((0, IN_SYNC))
+    found = [
+        Variant("floor", floor_commands(python, systemd), _floor_answered, out / "floor"),
+        Variant(
+            "floor-model", floor_commands(python, systemd, MODEL), _floor_answered, out / "model"
+        ),
+    ]
+    for host in (systemd, daemon):
+        for verb, verify in (("dry-run", dry), ("apply", applied)):
+            args = ["--dry-run"] if verb == "dry-run" else ["apply"]
+            name = f"{verb}-{host.mode}"
+            found.append(Variant(name, [(host.argv(*args), host.env)], verify, out / name))
+    check = [(tool.argv(playbook), tool.env(systemd.env))]
+    found.append(Variant("ansible", check, _ansible_converged, out / "ansible"))
+    return found

@@ -1,0 +1,221 @@
+"""The reconciler section of BENCHMARKS.md, computed from a results JSON (pure: no I/O)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from bench.gate.render import Goal, machine_table
+from bench.reconcile.imports import GROUPS, OTHER
+from bench.stats import Summary, ratio, summarize
+
+Result = Mapping[str, Any]
+
+VARIANT_LABELS = {
+    "floor": 'floor: `python -c "import pydantic, structlog, tenacity, sh"` + one `systemctl --user show`',
+    "floor-model": "floor + one small pydantic model defined and validated (for reference)",
+    "dry-run-systemd": "`gate-reconcile --dry-run`, systemd mode",
+    "apply-systemd": "`gate-reconcile apply`, systemd mode",
+    "dry-run-daemon": "`gate-reconcile --dry-run`, daemon mode",
+    "apply-daemon": "`gate-reconcile apply`, daemon mode",
+    "ansible": "Ansible: `ansible-playbook --check --diff`",
+}
+OURS = ("dry-run-systemd", "apply-systemd", "dry-run-daemon", "apply-daemon")
+FLOOR_LIMIT = 1.0
+SPEEDUP_GOAL = 20.0
+EXPECTED_PROCESSES = {"systemd": 1, "daemon": 0}
+PROFILES = {
+    "floor": "floor's imports",
+    "help": "`--help`",
+    "apply-systemd": "`apply`, systemd mode",
+    "apply-daemon": "`apply`, daemon mode",
+}
+
+
+def summary(result: Result, variant: str) -> Summary:
+    """Median and spread of one variant's wall times."""
+    samples: Sequence[float] = result["samples_s"][variant]
+    return summarize(samples)
+
+
+def versus(result: Result, variant: str, baseline: str) -> float:
+    """Median of a variant over the median of its baseline, same run."""
+    return ratio(summary(result, variant).median, summary(result, baseline).median)
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f}"
+
+
+def _floor_goal(result: Result, variant: str) -> Goal:
+    measured = versus(result, variant, "floor")
+    cpu = ratio(_cpu(result, variant), _cpu(result, "floor"))
+    return Goal(
+        f"converged {VARIANT_LABELS[variant]} ≤ {FLOOR_LIMIT:.1f}x the floor",
+        f"{measured:.2f}x ({_ms(summary(result, variant).median)} ms; CPU {cpu:.2f}x)",
+        measured <= FLOOR_LIMIT,
+    )
+
+
+def _processes_goal(result: Result) -> Goal:
+    counted = {v: result["spawned"][v]["processes"] for v in OURS}
+    wanted = {v: EXPECTED_PROCESSES[v.rsplit("-", 1)[1]] for v in OURS}
+    shown = ", ".join(
+        f"{VARIANT_LABELS[v].split(',')[0]} {v.rsplit('-', 1)[1]}: {counted[v]}" for v in OURS
+    )
+    return Goal(
+        "subprocesses of a converged run: one in systemd mode, none in daemon mode",
+        shown,
+        counted == wanted,
+    )
+
+
+def speedup(result: Result, variant: str) -> float:
+    """How many times faster than Ansible's check a variant is (medians, same run)."""
+    return ratio(summary(result, "ansible").median, summary(result, variant).median)
+
+
+def _ansible_goal(result: Result) -> Goal:
+    check, applied = speedup(result, "dry-run-systemd"), speedup(result, "apply-systemd")
+    return Goal(
+        f"≥ {SPEEDUP_GOAL:.0f}x faster than Ansible checking the same converged host",
+        f"`--dry-run` {check:.1f}x, `apply` {applied:.1f}x faster "
+        f"(Ansible {_ms(summary(result, 'ansible').median)} ms)",
+        min(check, applied) >= SPEEDUP_GOAL,
+    )
+
+
+def goals(result: Result) -> list[Goal]:
+    """Every goal of issue 7 this suite measures, with its verdict."""
+    found = [_floor_goal(result, variant) for variant in OURS]
+    return [*found, _processes_goal(result), _ansible_goal(result)]
+
+
+def goals_table(result: Result) -> str:
+    """The goals with a yes/NO column."""
+    lines = ["| goal (issue 7) | measured | met |", "|---|---|---|"]
+    for goal in goals(result):
+        lines.append(f"| {goal.text} | {goal.measured} | {'yes' if goal.met else '**NO**'} |")
+    return "\n".join(lines)
+
+
+def _cpu(result: Result, variant: str) -> float:
+    return summarize(result["cpu_s"][variant]).median
+
+
+def _rss_mib(result: Result, variant: str) -> float:
+    return summarize([float(v) for v in result["max_rss_kib"][variant]]).median / 1024
+
+
+def _spawned(result: Result, variant: str) -> str:
+    if variant not in result["spawned"]:
+        return "1 (`systemctl`)" if variant.startswith("floor") else "not counted"
+    counted = result["spawned"][variant]
+    programs = ", ".join(f"`{name}` {count}" for name, count in counted["programs"].items())
+    return f"{counted['processes']}" + (f" ({programs})" if programs else "")
+
+
+def runs_table(result: Result) -> str:
+    """Per variant: wall median (IQR), ratio to the floor, CPU, peak memory, processes."""
+    lines = [
+        "| variant | wall ms: median (IQR) | / floor | CPU ms | peak RSS MiB | processes started (programs run) |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for variant, label in VARIANT_LABELS.items():
+        s = summary(result, variant)
+        cells = [
+            f"**{_ms(s.median)}** ({_ms(s.p25)}-{_ms(s.p75)})",
+            f"{versus(result, variant, 'floor'):.2f}x",
+            _ms(_cpu(result, variant)),
+            f"{_rss_mib(result, variant):.1f}",
+            _spawned(result, variant),
+        ]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def imports_table(result: Result) -> str:
+    """Own import time per group of packages, for each profiled command (ms)."""
+    profiles = result["imports"]
+    names = [name for name in PROFILES if name in profiles]
+    lines = [
+        "| imported | " + " | ".join(PROFILES[n] for n in names) + " |",
+        "|---|" + "---:|" * len(names),
+    ]
+    for group in [*GROUPS, OTHER]:
+        cells = [f"{profiles[n]['groups_us'][group] / 1000:.1f}" for n in names]
+        lines.append(f"| {group} | " + " | ".join(cells) + " |")
+    totals = [f"**{profiles[n]['import_us'] / 1000:.1f}**" for n in names]
+    modules = [str(profiles[n]["modules"]) for n in names]
+    lines.append("| **all imports** | " + " | ".join(totals) + " |")
+    lines.append("| modules | " + " | ".join(modules) + " |")
+    return "\n".join(lines)
+
+
+def pulled_in(result: Result, profile: str) -> str:
+    """Which of the watched packages a profile imported, and through which chain."""
+    found = result["imports"][profile]
+    chains = found["pulled_in_by"]
+    if not chains:
+        return "none of them"
+    return "; ".join(f"`{name}` via {' → '.join(chain)}" for name, chain in chains.items())
+
+
+def conditions(result: Result) -> str:
+    """When, at which commit, how many samples and under what load the figures were taken."""
+    schedule = result["schedule"]
+    cut = " The time budget cut the run short." if schedule["truncated"] else ""
+    note = f" {result['conditions']}" if result.get("conditions") else ""
+    nice = result.get("niceness", 0)
+    priority = f" The benchmark and everything it started ran at nice {nice}." if nice else ""
+    return (
+        f"Taken {result['taken_at']} to {result['finished_at']} at project commit "
+        f"`{result['project_commit']}` (gate-reconcile {result['reconciler_version']}, measured: "
+        f"{result['product']['what']}; {result['ansible']['version']}): "
+        f"{schedule['rounds']} samples per variant after {schedule['warmup']} warm-up round(s), "
+        f"{schedule['order']}. Load average (1 min): {result['load_before'][0]} before, "
+        f"{result['load_during_max']} at most during, {result['load_after'][0]} after. "
+        f"Files under `{result['scratch']}`.{priority}{cut}{note}"
+    )
+
+
+def render(result: Result) -> str:
+    """The whole generated reconciler section of BENCHMARKS.md."""
+    reference = result["reference"]
+    parts = [
+        "## gate-reconcile: a converged host, against the floor and Ansible (issue 7)",
+        conditions(result),
+        "### Goals",
+        goals_table(result),
+        "### Every variant",
+        runs_table(result),
+        "Wall time as the benchmark saw it (fork to exit); CPU is user + system time of the "
+        "run and every process it waited for, peak RSS that of its largest process (both "
+        "from `wait4`); processes are counted in one extra run under `strace -f` (forks and "
+        "clones that are not threads; programs are successful `execve`s). Not measured here "
+        f"(issue 7's reference figures): the historical gate manager's status check, "
+        f"{reference['historical_status_check_vs_floor']}x the floor; Ansible on the issue's "
+        f"machine, {reference['ansible_check_s']} s and {reference['ansible_subprocesses']} "
+        f"subprocesses, {reference['ansible_vs_floor']}x the floor.",
+        "### Import cost: own import time in ms (`python -X importtime`, median run)",
+        imports_table(result),
+        "What a converged run imports of "
+        + ", ".join(
+            f"`{n}`"
+            for n in (
+                "pydantic",
+                "structlog",
+                "tenacity",
+                "sh",
+                "asyncio",
+                "subprocess",
+                "importlib.metadata",
+            )
+        )
+        + f": systemd mode: {pulled_in(result, 'apply-systemd')}. Daemon mode: "
+        f"{pulled_in(result, 'apply-daemon')}.",
+        "### Machine",
+        machine_table(result),
+        "Raw samples: [`bench/results/reconcile.json`](bench/results/reconcile.json).",
+    ]
+    return "\n\n".join(parts)

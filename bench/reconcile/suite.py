@@ -1,0 +1,150 @@
+"""The reconciler benchmark of issue 7, items 1, 2 and 5: a converged host checked by
+gate-reconcile (dry-run and apply, systemd and daemon mode), by the floor and by Ansible,
+interleaved; then what each run spawns, and what its imports cost."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import reconciler
+from bench import machine
+from bench.gate.install import GateInstall, packages
+from bench.options import Options
+from bench.reconcile import ansible, imports
+from bench.reconcile.hosts import Host, Product, daemon_host, install_product, systemd_host
+from bench.reconcile.noop import FLOOR_IMPORTS, OPERATION, Variant, variants
+from bench.reconcile.processes import count_spawned
+from bench.runner import Measured, Schedule, interleave
+from bench.scratch import project_commit, scratch_parent, user_manager
+from bench.servers import free_port
+
+REFERENCE = {
+    "historical_status_check_vs_floor": 1.36,
+    "ansible_check_s": 2.2,
+    "ansible_subprocesses": 74,
+    "ansible_vs_floor": 16.7,
+    "source": "issue 7: figures measured on a machine like ours, not by this benchmark",
+}
+COUNTED = ("dry-run-systemd", "apply-systemd", "dry-run-daemon", "apply-daemon", "ansible")
+
+
+@dataclass
+class Site:
+    """Both converged hosts, Ansible and its playbook, all under one scratch folder."""
+
+    root: Path
+    product: Product
+    systemd: Host
+    daemon: Host
+    ansible: ansible.Ansible
+    playbook: Path
+
+
+@contextlib.contextmanager
+def site(progress: Callable[[str], None]) -> Iterator[Site]:
+    """Install everything, converge both hosts, and tear all of it down afterwards."""
+    with contextlib.ExitStack() as stack:
+        scratch = tempfile.TemporaryDirectory(prefix="bench-reconcile-", dir=scratch_parent())
+        root = Path(stack.enter_context(scratch))
+        progress("installing gate-reconcile as an operator would (wheel + runtime dependencies)")
+        product = install_product(root / "install")
+        progress(f"installing {ansible.ANSIBLE_CORE} into a venv of its own")
+        tool = ansible.install(root / "ansible")
+        manager = user_manager(root, stack, "the systemd-mode variants")
+        sd = systemd_host(product, manager, root / "systemd", free_port())
+        dm = daemon_host(product, root / "daemon", free_port())
+        stack.callback(dm.stop_daemon)
+        progress("converging a systemd-mode and a daemon-mode host")
+        sd.settle()
+        dm.settle()
+        playbook = ansible.write_playbook(manager.unit_dir, root / "playbook")
+        yield Site(root, product, sd, dm, tool, playbook)
+
+
+def _spawned(the_site: Site, found: list[Variant]) -> dict[str, object]:
+    """Each variant once more, under strace: the processes it starts, the programs it runs."""
+    counted: dict[str, object] = {}
+    logs = the_site.root / "strace"
+    logs.mkdir()
+    for variant in (v for v in found if v.name in COUNTED):
+        (argv, env), *_ = variant.commands
+        spawned = count_spawned(argv, env, logs / f"{variant.name}.log")
+        counted[variant.name] = {"processes": spawned.processes, "programs": spawned.programs}
+    return counted
+
+
+def _import_profiles(the_site: Site, runs: int) -> dict[str, object]:
+    """-X importtime of --help, the converged apply in each mode, and the floor's imports."""
+    python, script = the_site.product.python, str(the_site.product.reconcile)
+    sd, dm = the_site.systemd, the_site.daemon
+    wanted = {
+        "help": ([script, "--help"], sd.env),
+        "apply-systemd": ([script, "apply", "--spec", str(sd.spec)], sd.env),
+        "apply-daemon": ([script, "apply", "--spec", str(dm.spec)], dm.env),
+        "floor": (["-c", FLOOR_IMPORTS], sd.env),
+    }
+    return {name: imports.profile(python, args, env, runs) for name, (args, env) in wanted.items()}
+
+
+def _measure(options: Options, schedule: Schedule, record: dict[str, object]) -> Measured:
+    loads: list[float] = []
+
+    def progress(message: str) -> None:
+        loads.append(machine.load_average()[0])
+        options.progress(message)
+
+    with site(options.progress) as the_site:
+        found = variants(
+            the_site.systemd, the_site.daemon, the_site.ansible, the_site.playbook, the_site.root
+        )
+        measured = interleave([v.case() for v in found], schedule, progress=progress)
+        options.progress("counting what each run starts (strace -f)")
+        record["spawned"] = _spawned(the_site, found)
+        options.progress("profiling imports (python -X importtime)")
+        record["imports"] = _import_profiles(the_site, 1 if options.quick else 5)
+        record["product"] = _product(the_site.product)
+        record["ansible"] = {"version": the_site.ansible.version, "tasks": ansible.task_count()}
+        count = measured.rounds
+        record["cpu_s"] = {v.name: v.cpu_seconds(count) for v in found}
+        record["max_rss_kib"] = {v.name: v.max_rss_kib(count) for v in found}
+    record["load_during_max"] = max(loads, default=0.0)
+    return measured
+
+
+def _product(product: Product) -> dict[str, object]:
+    install = GateInstall(product.gate, product.python, product.description)
+    return {"what": product.description, "packages": packages(install)}
+
+
+def run_reconcile(options: Options) -> dict[str, object]:
+    """Run the whole reconciler benchmark and return its result (JSON-ready)."""
+    result: dict[str, object] = {"suite": "reconcile", "schema": 1, "taken_at": machine.utc_now()}
+    result["machine"] = machine.describe()
+    result["load_before"] = machine.load_average()
+    result["niceness"] = os.nice(0)
+    result["scratch"] = scratch_parent() or tempfile.gettempdir()
+    schedule = Schedule(options.samples, options.warmup, time_budget=options.time_budget)
+    measured = _measure(options, schedule, result)
+    result["finished_at"] = machine.utc_now()
+    result["load_after"] = machine.load_average()
+    result["project_commit"] = project_commit()
+    result["reconciler_version"] = reconciler.__version__
+    result["schedule"] = {
+        "samples": schedule.samples,
+        "warmup": schedule.warmup,
+        "rounds": measured.rounds,
+        "truncated": measured.truncated,
+        "order": f"all variants once per round, shuffled anew each round (seed {schedule.seed})",
+    }
+    result["samples_s"] = {
+        variant: [round(s, 6) for s in samples]
+        for (operation, variant), samples in measured.samples.items()
+        if operation == OPERATION
+    }
+    result["reference"] = REFERENCE
+    return result

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Install the Debian packages the gate benchmark's baseline needs (nginx, fcgiwrap, openssl)
-# without letting their init scripts start the stock services (which would listen on :80).
+# Install the Debian packages the benchmarks need: the gate benchmark's baseline (nginx,
+# fcgiwrap, openssl) without letting their init scripts start the stock services (which would
+# listen on :80), and strace, with which the reconciler benchmark counts subprocesses.
 set -euo pipefail
 need=()
 command -v nginx >/dev/null || need+=(nginx)
 command -v fcgiwrap >/dev/null || need+=(fcgiwrap)
 command -v openssl >/dev/null || need+=(openssl)
+command -v strace >/dev/null || need+=(strace)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
   echo "bench/install-deps.sh: please install the Debian packages: ${need[*]}" >&2

@@ -160,7 +160,7 @@ def count_spawned(argv: Sequence[str], env: Mapping[str, str], log: Path) -> Spa
     by the caller's timed samples; a traced run is only counted)."""
     strace = shutil.which("strace")
     if strace is None:
-        raise BenchmarkError("counting subprocesses needs strace (Debian package strace)")
+        raise BenchmarkError("counting subprocesses needs strace: run bench/install-deps.sh")
     traced = [strace, "-f", "-qq", "-e", f"trace={_TRACED}", "-e", "signal=none", "-o", str(log)]
     with contextlib.suppress(FileNotFoundError):
         log.unlink()

@@ -131,6 +131,11 @@ def runs_table(result: Result) -> str:
             _spawned(result, variant),
         ]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    historical = result["reference"]["historical_status_check_vs_floor"]
+    lines.append(
+        "| the historical gate manager's status check (issue 7's figure, not measured here) "
+        f"| | {historical:.2f}x | | | |"
+    )
     return "\n".join(lines)
 
 
@@ -158,7 +163,13 @@ def pulled_in(result: Result, profile: str) -> str:
     chains = found["pulled_in_by"]
     if not chains:
         return "none of them"
-    return "; ".join(f"`{name}` via {' → '.join(chain)}" for name, chain in chains.items())
+    return "; ".join(_chain(name, chain) for name, chain in chains.items())
+
+
+def _chain(name: str, chain: list[str]) -> str:
+    if len(chain) == 1:  # imported by a function at run time, not by a module at import
+        return f"`{name}` (imported where it is used)"
+    return f"`{name}` via {' → '.join(chain)}"
 
 
 def conditions(result: Result) -> str:

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from reconciler.desired import ALL_UNIT_FILES
-from tests.faults.matrix import faults
-from tests.faults.matrix.faults import Injected
+from tests.faults.matrix import host_faults, unit_faults
+from tests.faults.matrix.injected import Injected
 from tests.faults.matrix.scene import Manager, Scene, scene
 from tests.faults.results import record
 from tests.integration.apply.conftest import Ran
@@ -47,73 +47,76 @@ class Row:
 
 ROWS = (
     Row("gate-killed-systemd", "systemd", "gate process SIGKILLed (socket-activated)",
-        HEALED, faults.gate_killed_systemd),
+        HEALED, unit_faults.gate_killed_systemd),
     Row("gate-killed-daemon", "daemon", "gate process SIGKILLed (daemon)",
-        HEALED, faults.gate_killed_daemon),
+        HEALED, unit_faults.gate_killed_daemon),
     Row("socket-stopped", "systemd", "socket stopped (its gate still running)",
-        HEALED, faults.socket_stopped),
-    Row("socket-disabled", "systemd", "socket disabled", HEALED, faults.socket_disabled),
+        HEALED, unit_faults.socket_stopped),
+    Row("socket-disabled", "systemd", "socket disabled", HEALED, unit_faults.socket_disabled),
     Row("socket-masked", "systemd", "socket masked by the operator",
-        f"{BLOCKED}; the mask left alone", faults.socket_masked, blocked=True),
-    Row("unit-deleted", "systemd", "socket unit file deleted", HEALED, faults.unit_deleted),
+        f"{BLOCKED}; the mask left alone", unit_faults.socket_masked, blocked=True),
+    Row("unit-deleted", "systemd", "socket unit file deleted", HEALED, unit_faults.unit_deleted),
     Row("unit-deleted-idle", "systemd", "socket unit file deleted while the gate is idle",
-        HEALED, faults.unit_deleted_idle),
+        HEALED, unit_faults.unit_deleted_idle),
     Row("units-uninstalled-by-hand", "systemd", "both gate unit files deleted and the "
-        "manager reloaded while the gate serves", HEALED, faults.units_uninstalled_by_hand),
+        "manager reloaded while the gate serves", HEALED, unit_faults.units_uninstalled_by_hand),
     Row("units-deleted-then-daemon", "systemd", "both gate unit files deleted while the gate "
         "runs, then mode switched to daemon", f"{HEALED} as a daemon; the socket stopped",
-        faults.units_deleted_then_daemon),
+        unit_faults.units_deleted_then_daemon),
     Row("socket-lost-its-fd", "systemd", "socket active and current, but a daemon-reload "
-        "closed its listening fd", HEALED, faults.socket_lost_its_fd),
+        "closed its listening fd", HEALED, unit_faults.socket_lost_its_fd),
     Row("port-taken-from-socket", "systemd", "a daemon-reload closed the socket's fd, then a "
         "foreign listener took the port", f"{BLOCKED}; the message names the holder, which "
-        "is untouched", faults.port_taken_from_a_socket_without_fd, blocked=True),
+        "is untouched", unit_faults.port_taken_from_a_socket_without_fd, blocked=True),
     Row("apply-killed-after-reload", "systemd", "port changed in the spec, apply SIGKILLed "
         "after daemon-reload, before restarting the socket", HEALED,
-        faults.apply_killed_after_reload),
+        unit_faults.apply_killed_after_reload),
     Row("unit-edited", "systemd", "socket unit edited by hand (another port), reloaded",
-        HEALED, faults.unit_edited),
+        HEALED, unit_faults.unit_edited),
     Row("unit-truncated", "systemd", "socket unit truncated to zero bytes",
-        HEALED, faults.unit_truncated),
+        HEALED, unit_faults.unit_truncated),
     Row("unit-symlink", "systemd", "service unit replaced by a symlink to a copy",
-        f"{HEALED}; the link's target untouched", faults.unit_symlink),
+        f"{HEALED}; the link's target untouched", unit_faults.unit_symlink),
     Row("unit-not-reloaded", "systemd", "socket unit changed on disk, not reloaded "
-        "(NeedDaemonReload=yes)", f"{HEALED}: reloaded, not rewritten", faults.unit_not_reloaded),
+        "(NeedDaemonReload=yes)", f"{HEALED}: reloaded, not rewritten",
+        unit_faults.unit_not_reloaded),
     Row("pid-stale", "daemon", "PID file stale (gate stopped, its pid gone)",
-        HEALED, faults.pid_stale),
+        HEALED, host_faults.pid_stale),
     Row("pid-foreign", "daemon", "PID file names a live process that is not a gate "
-        "(the gate still serving)", f"{HEALED}; that process untouched", faults.pid_foreign_live),
+        "(the gate still serving)", f"{HEALED}; that process untouched",
+        host_faults.pid_foreign_live),
     Row("pid-symlink", "daemon", "PID file is a symlink",
-        f"{HEALED}; the link's target untouched", faults.pid_symlink),
-    Row("pid-garbage", "daemon", "PID file holds garbage", HEALED, faults.pid_garbage),
+        f"{HEALED}; the link's target untouched", host_faults.pid_symlink),
+    Row("pid-garbage", "daemon", "PID file holds garbage", HEALED, host_faults.pid_garbage),
     Row("port-foreign", "systemd", "port taken by a foreign listener (gate stopped)",
         f"{BLOCKED}; the message names the holder, which is untouched",
-        faults.port_foreign, blocked=True),
+        host_faults.port_foreign, blocked=True),
     Row("systemctl-hangs", "systemd", "`systemctl` hangs on every call during an apply "
         "(deadline 4 s), socket stopped", f"{HUNG}; the next apply {HEALED}",
-        faults.systemctl_hangs),
+        host_faults.systemctl_hangs),
     Row("systemctl-hangs-on-start", "systemd", "`systemctl start` hangs during an apply "
         "(deadline 4 s), socket stopped", f"{HUNG}; the next apply {HEALED}",
-        faults.systemctl_hangs_on_start),
+        host_faults.systemctl_hangs_on_start),
     Row("manager-gone", "auto", "user manager gone (mode auto)",
         f"falls back to a daemon and {HEALED}; with the manager back, the next apply "
-        "returns to the socket and stops the daemon", faults.manager_gone, manager="own"),
+        "returns to the socket and stops the daemon", host_faults.manager_gone, manager="own"),
     Row("apply-killed", "systemd", "apply SIGKILLed between two actions (after writing the "
-        "units, before daemon-reload; units had been uninstalled)", HEALED, faults.apply_killed),
+        "units, before daemon-reload; units had been uninstalled)", HEALED,
+        host_faults.apply_killed),
     Row("concurrent-applies", "systemd", "two applies started at the same moment "
         "(socket stopped)", f"one acts and {HEALED}; the other exits 75 (lock) or finds "
-        "nothing to do", faults.concurrent_applies),
+        "nothing to do", host_faults.concurrent_applies),
     Row("unit-dir-full", "systemd", "unit directory's file system full while a unit is "
         "written (tiny tmpfs; unit edited by hand)", "that apply fails (no space), no "
         f"half-written unit; with space back the next apply {HEALED}",
-        faults.unit_dir_full, manager="own_tmpfs"),
+        host_faults.unit_dir_full, manager="own_tmpfs"),
     Row("base-missing", "systemd", "base path missing (removed with its repositories and "
         "token file)", f"base path and an empty token file created, {HEALED}; a clone works "
         f"as soon as terok puts repository and token back; {TOKENS_GONE}",
-        faults.base_missing, tokens_kept=False),
+        host_faults.base_missing, tokens_kept=False),
     Row("token-deleted", "systemd", "token file deleted", "the gate denies everyone; an "
         f"empty token file created and said so, {HEALED}; a clone works as soon as terok "
-        f"writes its tokens again; {TOKENS_GONE}", faults.token_deleted, tokens_kept=False),
+        f"writes its tokens again; {TOKENS_GONE}", host_faults.token_deleted, tokens_kept=False),
 )  # fmt: skip
 
 

@@ -150,8 +150,10 @@ def _exited(pid: int) -> bool:
 def clean_units(manager: SystemdUserManager) -> None:
     """Stop, disable and remove every unit of ours, then reload."""
     manager.systemctl("unmask", *ALL_UNIT_FILES, check=False)
-    manager.systemctl("disable", "--now", SOCKET, SERVICE, TIMER, check=False)
-    manager.systemctl("stop", RECONCILE_SERVICE, "terok-gate@*.service", check=False)
+    # stop on its own: `disable --now` stops nothing when a unit has no file left to disable
+    manager.systemctl("stop", SOCKET, SERVICE, TIMER, RECONCILE_SERVICE, check=False)
+    manager.systemctl("stop", "terok-gate@*.service", check=False)
+    manager.systemctl("disable", SOCKET, SERVICE, TIMER, check=False)
     for name in ALL_UNIT_FILES:
         path = manager.unit_dir / name
         if os.path.lexists(path):

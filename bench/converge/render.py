@@ -61,7 +61,7 @@ def conditions(result: Result) -> str:
 def render(result: Result) -> str:
     """The whole generated time-to-converge section."""
     parts = [
-        "## gate-reconcile: time to converge (issue 7)",
+        "### Time to converge",
         conditions(result),
         scenario_table(result),
         "Each sample starts from a host converged to the drift's starting spec (in systemd mode "
@@ -72,7 +72,7 @@ def render(result: Result) -> str:
         "`check` passes. The converge loop's part is what `apply` itself reports (from the "
         "first observation to the passing health check); the rest is start-up: interpreter, "
         "imports, spec, lock, status.json.",
-        "### Machine",
+        "#### Machine",
         machine_table(result),
         "Raw samples: [`bench/results/converge.json`](bench/results/converge.json).",
     ]

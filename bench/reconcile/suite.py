@@ -13,12 +13,13 @@ from pathlib import Path
 
 import reconciler
 from bench import machine
+from bench.errors import BenchmarkError
 from bench.gate.install import GateInstall, packages
 from bench.options import Options
 from bench.reconcile import ansible, imports
 from bench.reconcile.hosts import Host, Product, daemon_host, install_product, systemd_host
-from bench.reconcile.noop import FLOOR_IMPORTS, OPERATION, Variant, variants
-from bench.reconcile.processes import count_spawned
+from bench.reconcile.noop import FLOOR_IMPORTS, MODEL, OPERATION, Variant, variants
+from bench.reconcile.processes import count_spawned, expect, measure
 from bench.runner import Measured, Schedule, interleave
 from bench.scratch import project_commit, scratch_parent, user_manager
 from bench.servers import free_port
@@ -43,6 +44,7 @@ class Site:
     daemon: Host
     ansible: ansible.Ansible
     playbook: Path
+    unit_dir: Path
 
 
 @contextlib.contextmanager
@@ -63,7 +65,7 @@ def site(progress: Callable[[str], None]) -> Iterator[Site]:
         sd.settle()
         dm.settle()
         playbook = ansible.write_playbook(manager.unit_dir, root / "playbook")
-        yield Site(root, product, sd, dm, tool, playbook)
+        yield Site(root, product, sd, dm, tool, playbook, manager.unit_dir)
 
 
 def _spawned(the_site: Site, found: list[Variant]) -> dict[str, object]:
@@ -78,6 +80,29 @@ def _spawned(the_site: Site, found: list[Variant]) -> dict[str, object]:
     return counted
 
 
+def _both_see_a_hand_edit(the_site: Site) -> dict[str, object]:
+    """The comparison is not vacuous: after a hand edit of one unit file Ansible reports a
+    change and `--dry-run` reports drift; with the file restored (content and mtime, so
+    that the manager sees no reload due) both find the host converged again."""
+    unit = the_site.unit_dir / "terok-gate.service"
+    original, stat = unit.read_bytes(), unit.stat()
+    tool, sd = the_site.ansible, the_site.systemd
+    argv, env = tool.argv(the_site.playbook), tool.env(sd.env)
+    unit.write_bytes(original + b"# edited by hand\n")
+    try:
+        edited = ansible.recap(measure(argv, env, the_site.root / "edited").stdout)
+        drift = sd.run("--dry-run").exit_code
+    finally:
+        unit.write_bytes(original)
+        os.utime(unit, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    if not edited.get("changed") or drift != 2:
+        raise BenchmarkError(f"a hand edit went unseen: Ansible {edited}, --dry-run exit {drift}")
+    expect(sd.run("--dry-run"), 0, "in sync")
+    if not ansible.converged(ansible.recap(measure(argv, env, the_site.root / "restored").stdout)):
+        raise BenchmarkError("Ansible does not find the restored host converged")
+    return {"ansible_after_edit": edited, "dry_run_exit_after_edit": drift}
+
+
 def _import_profiles(the_site: Site, runs: int) -> dict[str, object]:
     """-X importtime of --help, the converged apply in each mode, and the floor's imports."""
     python, script = the_site.product.python, str(the_site.product.reconcile)
@@ -87,6 +112,7 @@ def _import_profiles(the_site: Site, runs: int) -> dict[str, object]:
         "apply-systemd": ([script, "apply", "--spec", str(sd.spec)], sd.env),
         "apply-daemon": ([script, "apply", "--spec", str(dm.spec)], dm.env),
         "floor": (["-c", FLOOR_IMPORTS], sd.env),
+        "floor-model": (["-c", MODEL], sd.env),
     }
     return {name: imports.profile(python, args, env, runs) for name, (args, env) in wanted.items()}
 
@@ -107,6 +133,8 @@ def _measure(options: Options, schedule: Schedule, record: dict[str, object]) ->
         record["spawned"] = _spawned(the_site, found)
         options.progress("profiling imports (python -X importtime)")
         record["imports"] = _import_profiles(the_site, 1 if options.quick else 5)
+        options.progress("checking that both tools see a hand edit")
+        record["hand_edit_seen"] = _both_see_a_hand_edit(the_site)
         record["product"] = _product(the_site.product)
         record["ansible"] = {"version": the_site.ansible.version, "tasks": ansible.task_count()}
         count = measured.rounds

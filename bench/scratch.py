@@ -35,10 +35,11 @@ def user_manager(root: Path, stack: contextlib.ExitStack, needed_for: str) -> Us
 
 
 def project_commit() -> str:
-    """HEAD (what is measured is built from it), and whether bench/ differs from it."""
+    """HEAD (what is measured is built from it), and whether the benchmark's code differs
+    from it (bench/results/ is what the benchmark writes, not what it runs)."""
     git = ["git", "-C", str(PROJECT)]
     with contextlib.suppress(BenchmarkError):
         head = run([*git, "rev-parse", "--short", "HEAD"]).strip()
-        dirty = run([*git, "status", "--porcelain", "--", "bench"]).strip()
+        dirty = run([*git, "status", "--porcelain", "--", "bench", ":!bench/results"]).strip()
         return f"{head} (with uncommitted changes in bench/)" if dirty else head
     return "unknown"

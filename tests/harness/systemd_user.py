@@ -68,11 +68,21 @@ def cannot_start_reason() -> str | None:
     return None
 
 
+CGROUP_PREFIX = "gate-reconcile-test-"
+
+
+def _of_another_process(name: str) -> bool:
+    """A harness cgroup of another test or benchmark process, which may come and go
+    while this one runs; ours are named with our own pid."""
+    return name.startswith(CGROUP_PREFIX) and not name.startswith(f"{CGROUP_PREFIX}{os.getpid()}-")
+
+
 def host_snapshot() -> dict[str, list[str]]:
     """Record what of the host the harness must leave exactly as it found it."""
     snapshot = {"/run/systemd": sorted(p.name for p in Path("/run/systemd").iterdir())}
     for hierarchy in cgroup_hierarchies():
-        snapshot[str(hierarchy)] = sorted(p.name for p in hierarchy.iterdir() if p.is_dir())
+        names = (p.name for p in hierarchy.iterdir() if p.is_dir())
+        snapshot[str(hierarchy)] = sorted(n for n in names if not _of_another_process(n))
     return snapshot
 
 
@@ -81,9 +91,7 @@ class UserManager:
     """One isolated `systemd --user` manager, with every directory under `root`."""
 
     root: Path
-    cgroup: str = field(
-        default_factory=lambda: f"gate-reconcile-test-{os.getpid()}-{time.time_ns()}"
-    )
+    cgroup: str = field(default_factory=lambda: f"{CGROUP_PREFIX}{os.getpid()}-{time.time_ns()}")
     boot_seconds: float = 0.0
     _process: subprocess.Popen[bytes] | None = None
 

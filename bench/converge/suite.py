@@ -121,6 +121,7 @@ def _measure(options: Options, schedule: Schedule, record: dict[str, object]) ->
 def run_converge(options: Options) -> dict[str, object]:
     """Run every scenario and return the result (JSON-ready)."""
     result: dict[str, object] = {"suite": "converge", "schema": 1, "taken_at": machine.utc_now()}
+    result["project_commit"] = project_commit()  # before HEAD can move under the run
     result["machine"] = machine.describe()
     result["load_before"] = machine.load_average()
     result["niceness"] = os.nice(0)
@@ -129,7 +130,6 @@ def run_converge(options: Options) -> dict[str, object]:
     measured = _measure(options, schedule, result)
     result["finished_at"] = machine.utc_now()
     result["load_after"] = machine.load_average()
-    result["project_commit"] = project_commit()
     result["reconciler_version"] = reconciler.__version__
     result["schedule"] = {
         "samples": schedule.samples,

@@ -234,6 +234,7 @@ def run_gate(options: Options) -> dict[str, object]:
     """Run the whole gate benchmark and return its result (JSON-ready)."""
     ensure_baseline_installed(options.progress)
     result: dict[str, object] = {"suite": "gate", "schema": 1, "taken_at": machine.utc_now()}
+    result["project_commit"] = project_commit()  # before HEAD can move under the run
     result["machine"] = machine.describe()
     result["load_before"] = machine.load_average()
     result["niceness"] = os.nice(0)
@@ -242,7 +243,6 @@ def run_gate(options: Options) -> dict[str, object]:
     measured = _measure(options, schedule, result)
     result["finished_at"] = machine.utc_now()
     result["load_after"] = machine.load_average()
-    result["project_commit"] = project_commit()
     result["gate_version"] = terok_gate.__version__
     result["schedule"] = _schedule_record(schedule, measured)
     result["samples_s"] = {

@@ -152,6 +152,7 @@ def _product(product: Product) -> dict[str, object]:
 def run_reconcile(options: Options) -> dict[str, object]:
     """Run the whole reconciler benchmark and return its result (JSON-ready)."""
     result: dict[str, object] = {"suite": "reconcile", "schema": 1, "taken_at": machine.utc_now()}
+    result["project_commit"] = project_commit()  # before HEAD can move under the run
     result["machine"] = machine.describe()
     result["load_before"] = machine.load_average()
     result["niceness"] = os.nice(0)
@@ -160,7 +161,6 @@ def run_reconcile(options: Options) -> dict[str, object]:
     measured = _measure(options, schedule, result)
     result["finished_at"] = machine.utc_now()
     result["load_after"] = machine.load_average()
-    result["project_commit"] = project_commit()
     result["reconciler_version"] = reconciler.__version__
     result["schedule"] = {
         "samples": schedule.samples,

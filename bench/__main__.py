@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument(
         "--quick",
         action="store_true",
-        help="smoke run for CI: 1 sample, nothing written, never fails on a time",
+        help="smoke run for CI: 1 sample, no warm-up, nothing written, never fails on a time",
     )
     mode.add_argument(
         "--render", action="store_true", help="only rewrite BENCHMARKS.md from bench/results/*.json"
@@ -67,7 +67,7 @@ def _progress(message: str) -> None:
 
 def _options(args: argparse.Namespace) -> Options:
     if args.quick:
-        return Options(samples=1, warmup=1, quick=True, time_budget=600.0, progress=_progress)
+        return Options(samples=1, warmup=0, quick=True, time_budget=600.0, progress=_progress)
     return Options(args.samples, args.warmup, False, args.budget, _progress)
 
 

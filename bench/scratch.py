@@ -1,14 +1,17 @@
 """What every suite sets up the same way: its scratch folder on tmpfs, a real systemd --user
-manager, and the project commit its figures belong to."""
+manager, the project commit its figures belong to, and the frame of its result."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 from pathlib import Path
 
+from bench import machine
 from bench.commands import run
 from bench.errors import BenchmarkError
+from bench.runner import Measured, Schedule
 from tests.harness.systemd_user import HarnessError, UserManager, cannot_start_reason
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -43,3 +46,30 @@ def project_commit() -> str:
         dirty = run([*git, "status", "--porcelain", "--", "bench", ":!bench/results"]).strip()
         return f"{head} (with uncommitted changes in bench/)" if dirty else head
     return "unknown"
+
+
+def opening(suite: str) -> dict[str, object]:
+    """What a suite's result starts with: when, which commit, which machine, how busy."""
+    return {
+        "suite": suite,
+        "schema": 1,
+        "taken_at": machine.utc_now(),
+        "project_commit": project_commit(),  # at the start: HEAD may move under the run
+        "machine": machine.describe(),
+        "load_before": machine.load_average(),
+        "niceness": os.nice(0),
+        "scratch": scratch_parent() or tempfile.gettempdir(),
+    }
+
+
+def closing(result: dict[str, object], schedule: Schedule, measured: Measured, what: str) -> None:
+    """What a suite's result ends with: when it finished, how busy, how it sampled `what`."""
+    result["finished_at"] = machine.utc_now()
+    result["load_after"] = machine.load_average()
+    result["schedule"] = {
+        "samples": schedule.samples,
+        "warmup": schedule.warmup,
+        "rounds": measured.rounds,
+        "truncated": measured.truncated,
+        "order": f"all {what} once per round, shuffled anew each round (seed {schedule.seed})",
+    }

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from bench.options import Options
 from bench.reconcile.hosts import IN_SYNC, Host, install_product
 from bench.reconcile.processes import Finished, expect
 from bench.runner import Case, Measured, Schedule, interleave
-from bench.scratch import project_commit, scratch_parent, user_manager
+from bench.scratch import closing, opening, scratch_parent, user_manager
 from bench.servers import free_port
 from reconciler.desired import SERVICE
 
@@ -120,24 +119,11 @@ def _measure(options: Options, schedule: Schedule, record: dict[str, object]) ->
 
 def run_converge(options: Options) -> dict[str, object]:
     """Run every scenario and return the result (JSON-ready)."""
-    result: dict[str, object] = {"suite": "converge", "schema": 1, "taken_at": machine.utc_now()}
-    result["project_commit"] = project_commit()  # before HEAD can move under the run
-    result["machine"] = machine.describe()
-    result["load_before"] = machine.load_average()
-    result["niceness"] = os.nice(0)
-    result["scratch"] = scratch_parent() or tempfile.gettempdir()
+    result = opening("converge")
     schedule = Schedule(options.samples, options.warmup, time_budget=options.time_budget)
     measured = _measure(options, schedule, result)
-    result["finished_at"] = machine.utc_now()
-    result["load_after"] = machine.load_average()
+    closing(result, schedule, measured, "scenarios")
     result["reconciler_version"] = reconciler.__version__
-    result["schedule"] = {
-        "samples": schedule.samples,
-        "warmup": schedule.warmup,
-        "rounds": measured.rounds,
-        "truncated": measured.truncated,
-        "order": f"all scenarios once per round, shuffled anew each round (seed {schedule.seed})",
-    }
     result["scenarios"] = {s.name: s.label for s in SCENARIOS}
     result["samples_s"] = {
         variant: [round(s, 6) for s in samples]

@@ -69,9 +69,9 @@ class Variant:
         return [max(f.max_rss_kib for f in run) for run in self.runs[-count:]]
 
 
-def _in_sync(code_text: tuple[int, str]) -> Verify:
-    code, text = code_text
-    return lambda runs: expect(runs[-1], code, text)
+def _says(text: str) -> Verify:
+    """The run exited 0 and printed `text`."""
+    return lambda runs: expect(runs[-1], 0, text)
 
 
 def _floor_answered(runs: Sequence[Finished]) -> None:
@@ -92,25 +92,31 @@ def floor_commands(python: Path, systemd: Host, code: str = FLOOR_IMPORTS) -> li
     return [([str(python), "-c", code], systemd.env), (show_argv(RENDERED_UNITS), systemd.env)]
 
 
+# gate-reconcile's two ways to check a converged host, and what each prints then.
+VERBS = {"dry-run": (["--dry-run"], "in sync"), "apply": (["apply"], IN_SYNC)}
+
+
+def _ours(host: Host, out: Path) -> list[Variant]:
+    """`--dry-run` and `apply` on one host."""
+    found = []
+    for verb, (args, text) in VERBS.items():
+        name = f"{verb}-{host.mode}"
+        found.append(Variant(name, [(host.argv(*args), host.env)], _says(text), out / name))
+    return found
+
+
 def variants(
     systemd: Host, daemon: Host, tool: ansible.Ansible, playbook: Path, scratch: Path
 ) -> list[Variant]:
     """Every variant of the benchmark, in the order the figures show them."""
-    python = systemd.product.python
-    out = scratch / "outputs"
+    python, out = systemd.product.python, scratch / "outputs"
     out.mkdir(parents=True, exist_ok=True)
-    dry, applied = _in_sync((0, "in sync")), _in_sync((0, IN_SYNC))
-    found = [
-        Variant("floor", floor_commands(python, systemd), _floor_answered, out / "floor"),
-        Variant(
-            "floor-model", floor_commands(python, systemd, MODEL), _floor_answered, out / "model"
-        ),
-    ]
-    for host in (systemd, daemon):
-        for verb, verify in (("dry-run", dry), ("apply", applied)):
-            args = ["--dry-run"] if verb == "dry-run" else ["apply"]
-            name = f"{verb}-{host.mode}"
-            found.append(Variant(name, [(host.argv(*args), host.env)], verify, out / name))
+    model = floor_commands(python, systemd, MODEL)
     check = [(tool.argv(playbook), tool.env(systemd.env))]
-    found.append(Variant("ansible", check, _ansible_converged, out / "ansible"))
-    return found
+    return [
+        Variant("floor", floor_commands(python, systemd), _floor_answered, out / "floor"),
+        Variant("floor-model", model, _floor_answered, out / "model"),
+        *_ours(systemd, out),
+        *_ours(daemon, out),
+        Variant("ansible", check, _ansible_converged, out / "ansible"),
+    ]

@@ -21,7 +21,7 @@ from bench.reconcile.hosts import Host, Product, daemon_host, install_product, s
 from bench.reconcile.noop import FLOOR_IMPORTS, MODEL, OPERATION, Variant, variants
 from bench.reconcile.processes import count_spawned, expect, measure
 from bench.runner import Measured, Schedule, interleave
-from bench.scratch import project_commit, scratch_parent, user_manager
+from bench.scratch import closing, opening, scratch_parent, user_manager
 from bench.servers import free_port
 
 REFERENCE = {
@@ -129,19 +129,25 @@ def _measure(options: Options, schedule: Schedule, record: dict[str, object]) ->
             the_site.systemd, the_site.daemon, the_site.ansible, the_site.playbook, the_site.root
         )
         measured = interleave([v.case() for v in found], schedule, progress=progress)
-        options.progress("counting what each run starts (strace -f)")
-        record["spawned"] = _spawned(the_site, found)
-        options.progress("profiling imports (python -X importtime)")
-        record["imports"] = _import_profiles(the_site, 1 if options.quick else 5)
-        options.progress("checking that both tools see a hand edit")
-        record["hand_edit_seen"] = _both_see_a_hand_edit(the_site)
-        record["product"] = _product(the_site.product)
-        record["ansible"] = {"version": the_site.ansible.version, "tasks": ansible.task_count()}
-        count = measured.rounds
-        record["cpu_s"] = {v.name: v.cpu_seconds(count) for v in found}
-        record["max_rss_kib"] = {v.name: v.max_rss_kib(count) for v in found}
+        record["cpu_s"] = {v.name: v.cpu_seconds(measured.rounds) for v in found}
+        record["max_rss_kib"] = {v.name: v.max_rss_kib(measured.rounds) for v in found}
+        _after_sampling(the_site, found, options, record)
     record["load_during_max"] = max(loads, default=0.0)
     return measured
+
+
+def _after_sampling(
+    the_site: Site, found: list[Variant], options: Options, record: dict[str, object]
+) -> None:
+    """Untimed: subprocess counts, import profiles, the hand-edit check, what was measured."""
+    options.progress("counting what each run starts (strace -f)")
+    record["spawned"] = _spawned(the_site, found)
+    options.progress("profiling imports (python -X importtime)")
+    record["imports"] = _import_profiles(the_site, 1 if options.quick else 5)
+    options.progress("checking that both tools see a hand edit")
+    record["hand_edit_seen"] = _both_see_a_hand_edit(the_site)
+    record["product"] = _product(the_site.product)
+    record["ansible"] = {"version": the_site.ansible.version, "tasks": ansible.task_count()}
 
 
 def _product(product: Product) -> dict[str, object]:
@@ -151,24 +157,11 @@ def _product(product: Product) -> dict[str, object]:
 
 def run_reconcile(options: Options) -> dict[str, object]:
     """Run the whole reconciler benchmark and return its result (JSON-ready)."""
-    result: dict[str, object] = {"suite": "reconcile", "schema": 1, "taken_at": machine.utc_now()}
-    result["project_commit"] = project_commit()  # before HEAD can move under the run
-    result["machine"] = machine.describe()
-    result["load_before"] = machine.load_average()
-    result["niceness"] = os.nice(0)
-    result["scratch"] = scratch_parent() or tempfile.gettempdir()
+    result = opening("reconcile")
     schedule = Schedule(options.samples, options.warmup, time_budget=options.time_budget)
     measured = _measure(options, schedule, result)
-    result["finished_at"] = machine.utc_now()
-    result["load_after"] = machine.load_average()
+    closing(result, schedule, measured, "variants")
     result["reconciler_version"] = reconciler.__version__
-    result["schedule"] = {
-        "samples": schedule.samples,
-        "warmup": schedule.warmup,
-        "rounds": measured.rounds,
-        "truncated": measured.truncated,
-        "order": f"all variants once per round, shuffled anew each round (seed {schedule.seed})",
-    }
     result["samples_s"] = {
         variant: [round(s, 6) for s in samples]
         for (operation, variant), samples in measured.samples.items()

@@ -30,7 +30,9 @@ def configure_logging(stream: TextIO) -> None:
         processors += [structlog.processors.format_exc_info, structlog.processors.JSONRenderer()]
     structlog.configure(
         processors=processors,
-        logger_factory=structlog.PrintLoggerFactory(stream),
+        logger_factory=structlog.WriteLoggerFactory(
+            stream
+        ),  # one write per line: concurrent gates never interleave
         wrapper_class=structlog.make_filtering_bound_logger(_INFO),
         cache_logger_on_first_use=True,
     )

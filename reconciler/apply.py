@@ -23,7 +23,7 @@ from reconciler.observe import observe
 from reconciler.outcome import ActionRecord, ApplyResult, HealthVerdict
 from reconciler.places import lock_path, status_path
 from reconciler.schedule import periodic_hint
-from reconciler.spec_source import LoadedSpec
+from reconciler.spec_source import SpecSource
 from reconciler.status import status_document
 
 if TYPE_CHECKING:
@@ -96,21 +96,21 @@ def read_status(path: Path) -> dict[str, Any]:
     return document if isinstance(document, dict) else {}
 
 
-def apply(loaded: LoadedSpec, desired: Desired, options: ApplyOptions) -> ApplyReport:
+def apply(source: SpecSource, desired: Desired, options: ApplyOptions) -> ApplyReport:
     """Hold the lock, converge, record the result."""
     with holding_lock(lock_path(options.env), options.wait):
         result = converge(desired, real_world(desired, options))
-        return _record(loaded, desired, options, result)
+        return _record(source, desired, options, result)
 
 
 def _record(
-    loaded: LoadedSpec, desired: Desired, options: ApplyOptions, result: ApplyResult
+    source: SpecSource, desired: Desired, options: ApplyOptions, result: ApplyResult
 ) -> ApplyReport:
     path = status_path(options.env)
     previous = read_status(path)
-    hint = _hint(loaded, desired, options.env, result, previous)
+    hint = _hint(desired, options.env, result, previous)
     shown = bool(previous.get(HINT_SHOWN)) or hint is not None
-    document = status_document(result, desired, loaded.source.label, previous, {HINT_SHOWN: shown})
+    document = status_document(result, desired, source.label, previous, {HINT_SHOWN: shown})
     make_dirs(path.parent, 0o700)
     write_atomically(path, (json.dumps(document, indent=2) + "\n").encode())
     if options.metrics_file is not None:
@@ -121,7 +121,6 @@ def _record(
 
 
 def _hint(
-    loaded: LoadedSpec,
     desired: Desired,
     env: Mapping[str, str],
     result: ApplyResult,
@@ -130,4 +129,4 @@ def _hint(
     """The crontab advice, once: in daemon mode, after a converged run, unless shown before."""
     if result.mode != "daemon" or not result.converged or previous.get(HINT_SHOWN):
         return None
-    return periodic_hint(desired.reconcile_argv, loaded.spec.timer.interval, env)
+    return periodic_hint(desired.reconcile_argv, desired.timer_interval, env)

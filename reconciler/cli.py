@@ -27,7 +27,7 @@ from reconciler.errors import (
 if TYPE_CHECKING:
     from reconciler.desired import Desired
     from reconciler.outcome import ActionRecord, HealthVerdict
-    from reconciler.spec_source import LoadedSpec
+    from reconciler.spec_source import SpecSource
 
 EXIT_CODES = """\
 exit codes:
@@ -114,19 +114,12 @@ def _apply_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
     )
 
 
-def _load(args: argparse.Namespace) -> tuple[LoadedSpec, Desired]:
-    from reconciler.desired import RenderContext, render
-    from reconciler.installation import RECONCILE_PROGRAM, sibling_program
-    from reconciler.spec_source import load_spec
-    from reconciler.xdg import user_unit_dir
+def _load(args: argparse.Namespace, keep: bool = False) -> tuple[SpecSource, Desired]:
+    """The spec's source and rendering; only `apply` keeps the rendering for the next run."""
+    from reconciler.load import load_desired
 
-    loaded = load_spec(getattr(args, "spec", None), os.environ)
-    context = RenderContext(
-        unit_dir=user_unit_dir(os.environ),
-        reconcile_command=sibling_program(RECONCILE_PROGRAM),
-        spec_path=None if loaded.source.embedded else loaded.source.path,
-    )
-    return loaded, render(loaded.spec, context)
+    loaded = load_desired(getattr(args, "spec", None), os.environ, keep)
+    return loaded.source, loaded.desired
 
 
 def _print_json(document: object) -> None:
@@ -139,13 +132,13 @@ def run_plan(args: argparse.Namespace) -> int:
     from reconciler.plan import plan
     from reconciler.report import plan_document, plan_text
 
-    loaded, desired = _load(args)
+    source, desired = _load(args)
     observed = observe(desired)
     result = plan(desired, observed)
     if getattr(args, "json", False):
-        _print_json(plan_document(result, loaded.source.label))
+        _print_json(plan_document(result, source.label))
     else:
-        sys.stdout.write(plan_text(result, desired, observed, loaded.source.label))
+        sys.stdout.write(plan_text(result, desired, observed, source.label))
     return OUTCOME_EXIT[result.outcome]
 
 
@@ -157,14 +150,14 @@ def run_status(args: argparse.Namespace) -> int:
     from reconciler.report import status_document, status_text
     from reconciler.status import status_lines
 
-    loaded, desired = _load(args)
+    source, desired = _load(args)
     observed = observe(desired, thorough=True)
     last = read_status(status_path(os.environ))
     if getattr(args, "json", False):
-        document = status_document(desired, observed, loaded.source.label)
+        document = status_document(desired, observed, source.label)
         _print_json({**document, "last_apply": last or None})
     else:
-        sys.stdout.write(status_text(desired, observed, loaded.source.label))
+        sys.stdout.write(status_text(desired, observed, source.label))
         sys.stdout.write("\n".join(status_lines(last)) + "\n")
     return EXIT_IN_SYNC
 
@@ -178,13 +171,11 @@ def run_apply(args: argparse.Namespace) -> int:
     from reconciler.report import apply_summary
 
     logs.setup()
-    loaded, desired = _load(args)
+    source, desired = _load(args, keep=True)
     as_json = getattr(args, "json", False)
     metrics = Path(args.metrics_file).absolute() if args.metrics_file else None
-    options = ApplyOptions(
-        os.environ, args.wait, metrics, _progress(loaded.source.label, quiet=as_json)
-    )
-    report = apply(loaded, desired, options)
+    options = ApplyOptions(os.environ, args.wait, metrics, _progress(source.label, quiet=as_json))
+    report = apply(source, desired, options)
     if as_json:
         _print_json(report.status)
     else:

@@ -9,13 +9,17 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from string import Template
+from typing import TYPE_CHECKING
 
 from reconciler.errors import RenderError
 from reconciler.escape import escape_specifiers, exec_line
 from reconciler.resources import data_dir
-from reconciler.spec import ApplySpec, GateSpec, Mode
+from reconciler.spec_values import ApplySettings, Mode
 from reconciler.unittext import with_checksum
 from terok_gate.digest import config_digest
+
+if TYPE_CHECKING:  # pydantic is imported only where a spec is validated
+    from reconciler.spec import GateSpec
 
 SOCKET = "terok-gate.socket"
 SERVICE = "terok-gate.service"
@@ -62,12 +66,13 @@ class Desired:
     unit_dir: Path
     units: tuple[UnitFile, ...]
     timer_enabled: bool
+    timer_interval: int  # seconds
     service_argv: tuple[str, ...]
     daemon_argv: tuple[str, ...]
     reconcile_argv: tuple[str, ...]
     config_digest: str  # what the gate's health route must report
     spec_digest: str  # identifies the spec a status or plan was computed for
-    apply: ApplySpec  # deadline and backoff for `apply`
+    apply: ApplySettings  # deadline and backoff for `apply`
 
     @property
     def listen(self) -> str:
@@ -177,10 +182,13 @@ def render(
         unit_dir=context.unit_dir,
         units=render_units(spec, context, templates),
         timer_enabled=spec.timer.enabled,
+        timer_interval=spec.timer.interval,
         service_argv=service_argv(spec),
         daemon_argv=daemon_argv(spec),
         reconcile_argv=reconcile_argv(context),
         config_digest=config_digest(spec.base_path, spec.token_file),
         spec_digest=hashlib.sha256(spec.model_dump_json().encode()).hexdigest(),
-        apply=spec.apply,
+        apply=ApplySettings(
+            spec.apply.deadline, spec.apply.backoff_initial, spec.apply.backoff_max
+        ),
     )

@@ -6,7 +6,7 @@ from typing import Literal
 
 from reconciler.desired import GATE_UNITS, TIMER_UNITS, Desired
 from reconciler.observed import ManagerState
-from reconciler.spec import Mode
+from reconciler.spec_values import Mode
 
 EffectiveMode = Literal["systemd", "daemon", "none"]
 

@@ -13,7 +13,7 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -29,10 +29,8 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from reconciler.escape import control_characters, program_problem
+from reconciler.spec_values import Mode
 from reconciler.xdg import home_dir, xdg_dir, xdg_names
-
-Mode = Literal["auto", "systemd", "daemon", "none"]
-MODES: tuple[Mode, ...] = ("auto", "systemd", "daemon", "none")
 
 _VARIABLE = re.compile(r"\$(\{)?(HOME|XDG_[A-Z_]+)(?(1)\})")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|hr|)\s*$")

@@ -7,19 +7,17 @@ default (the shipped specs/default.toml).
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Literal
 
 from reconciler.errors import SpecError
 from reconciler.resources import data_dir
-from reconciler.spec import GateSpec, parse_spec
-from reconciler.spec_errors import problem_lines
 from reconciler.xdg import xdg_dir
+
+if TYPE_CHECKING:  # pydantic loads only when a spec is validated (see validate_spec)
+    from reconciler.spec import GateSpec
 
 ENV_VARIABLE = "GATE_RECONCILE_SPEC"
 Origin = Literal["--spec", "$GATE_RECONCILE_SPEC", "config", "embedded"]
@@ -71,12 +69,20 @@ def find_source(cli_path: str | None, env: Mapping[str, str]) -> SpecSource:
     return SpecSource("embedded", default, f"{default} (embedded default)")
 
 
-def read_document(source: SpecSource) -> dict[str, object]:
-    """Read and parse the TOML file; every failure becomes a SpecError line."""
+def read_spec_bytes(source: SpecSource) -> bytes:
+    """The spec file's bytes; a failure to read becomes a SpecError line."""
     try:
-        text = source.path.read_bytes().decode("utf-8")
+        return source.path.read_bytes()
     except OSError as error:
         raise SpecError((f"{source.label}: cannot read: {error.strerror or error}",)) from None
+
+
+def parse_document(data: bytes, source: SpecSource) -> dict[str, object]:
+    """Decode and parse the TOML text; every failure becomes a SpecError line."""
+    import tomllib
+
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise SpecError((f"{source.label}: not UTF-8 text: {error.reason}",)) from None
     try:
@@ -87,14 +93,25 @@ def read_document(source: SpecSource) -> dict[str, object]:
         raise SpecError((f"{source.label}: invalid TOML: nested too deeply",)) from None
 
 
+def validate_spec(
+    data: bytes, source: SpecSource, env: Mapping[str, str], gate_command: Path | None = None
+) -> GateSpec:
+    """Parse and validate the spec file's bytes; SpecError with one line per problem."""
+    from pydantic import ValidationError
+
+    from reconciler.spec import parse_spec
+    from reconciler.spec_errors import problem_lines
+
+    document = parse_document(data, source)
+    try:
+        return parse_spec(document, env, gate_command)
+    except ValidationError as error:
+        raise SpecError(problem_lines(error, source.label)) from None
+
+
 def load_spec(
     cli_path: str | None, env: Mapping[str, str], gate_command: Path | None = None
 ) -> LoadedSpec:
     """Find, read and validate the spec; raises SpecError with one line per problem."""
     source = find_source(cli_path, env)
-    document = read_document(source)
-    try:
-        spec = parse_spec(document, env, gate_command)
-    except ValidationError as error:
-        raise SpecError(problem_lines(error, source.label)) from None
-    return LoadedSpec(spec, source)
+    return LoadedSpec(validate_spec(read_spec_bytes(source), source, env, gate_command), source)

@@ -44,7 +44,8 @@ from reconciler.modes import effective_mode, wanted_units
 from reconciler.observed import ManagerState, Observed
 from reconciler.outcome import ApplyResult
 from reconciler.plan import plan
-from reconciler.spec import MODES, parse_spec
+from reconciler.spec import parse_spec
+from reconciler.spec_values import MODES
 from tests.faults.model import manager
 from tests.faults.model.execute import Executor, probe
 from tests.faults.model.faults import FAULTS, RESOLUTIONS, Fault

@@ -166,9 +166,11 @@ def clean_units(manager: SystemdUserManager) -> None:
 def hosting(
     manager: SystemdUserManager, root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[GateHost]:
-    """A clean unit directory and a free port; status.json under `root`; all removed after."""
+    """A clean unit directory and a free port; status.json and the spec cache under `root`;
+    all removed after."""
     assert not [n for n in ALL_UNIT_FILES if (manager.unit_dir / n).exists()]
     monkeypatch.setenv("XDG_STATE_HOME", str(root / "state"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(root / "cache"))
     host = GateHost(manager, root, free_port())
     try:
         yield host

@@ -105,6 +105,20 @@ def _ours(host: Host, out: Path) -> list[Variant]:
     return found
 
 
+def cold_cache_env(host: Host, scratch: Path) -> dict[str, str]:
+    """The host's environment with an empty spec cache folder: a `--dry-run` there (which
+    never writes the cache) validates and renders the spec as the first run after a spec
+    change or an upgrade does."""
+    return {**host.env, "XDG_CACHE_HOME": str(scratch / "empty-cache")}
+
+
+def _cold(host: Host, scratch: Path, out: Path) -> Variant:
+    """`--dry-run` on `host` without the rendering its last apply kept."""
+    name = f"dry-run-{host.mode}-cold"
+    command = (host.argv("--dry-run"), cold_cache_env(host, scratch))
+    return Variant(name, [command], _says(VERBS["dry-run"][1]), out / name)
+
+
 def variants(
     systemd: Host, daemon: Host, tool: ansible.Ansible, playbook: Path, scratch: Path
 ) -> list[Variant]:
@@ -117,6 +131,7 @@ def variants(
         Variant("floor", floor_commands(python, systemd), _floor_answered, out / "floor"),
         Variant("floor-model", model, _floor_answered, out / "model"),
         *_ours(systemd, out),
+        _cold(systemd, scratch, out),
         *_ours(daemon, out),
         Variant("ansible", check, _ansible_converged, out / "ansible"),
     ]

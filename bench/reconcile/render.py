@@ -16,6 +16,8 @@ VARIANT_LABELS = {
     "floor-model": "floor + one small pydantic model defined and validated (for reference)",
     "dry-run-systemd": "`gate-reconcile --dry-run`, systemd mode",
     "apply-systemd": "`gate-reconcile apply`, systemd mode",
+    "dry-run-systemd-cold": "`gate-reconcile --dry-run`, systemd mode, spec cache cold "
+    "(the first run after the spec changed: validates it with pydantic)",
     "dry-run-daemon": "`gate-reconcile --dry-run`, daemon mode",
     "apply-daemon": "`gate-reconcile apply`, daemon mode",
     "ansible": "Ansible: `ansible-playbook --check --diff`",
@@ -30,6 +32,7 @@ PROFILES = {
     "help": "`--help`",
     "apply-systemd": "`apply`, systemd mode",
     "apply-daemon": "`apply`, daemon mode",
+    "dry-run-systemd-cold": "`--dry-run`, systemd mode, spec cache cold",
 }
 
 

@@ -18,7 +18,14 @@ from bench.gate.install import GateInstall, packages
 from bench.options import Options
 from bench.reconcile import ansible, imports
 from bench.reconcile.hosts import Host, Product, daemon_host, install_product, systemd_host
-from bench.reconcile.noop import FLOOR_IMPORTS, MODEL, OPERATION, Variant, variants
+from bench.reconcile.noop import (
+    FLOOR_IMPORTS,
+    MODEL,
+    OPERATION,
+    Variant,
+    cold_cache_env,
+    variants,
+)
 from bench.reconcile.processes import count_spawned, expect, measure
 from bench.runner import Measured, Schedule, interleave
 from bench.scratch import closing, opening, scratch_parent, user_manager
@@ -104,13 +111,18 @@ def _both_see_a_hand_edit(the_site: Site) -> dict[str, object]:
 
 
 def _import_profiles(the_site: Site, runs: int) -> dict[str, object]:
-    """-X importtime of --help, the converged apply in each mode, and the floor's imports."""
+    """-X importtime of --help, the converged apply in each mode, a --dry-run with a cold
+    spec cache, and the floor's imports."""
     python, script = the_site.product.python, str(the_site.product.reconcile)
     sd, dm = the_site.systemd, the_site.daemon
     wanted = {
         "help": ([script, "--help"], sd.env),
         "apply-systemd": ([script, "apply", "--spec", str(sd.spec)], sd.env),
         "apply-daemon": ([script, "apply", "--spec", str(dm.spec)], dm.env),
+        "dry-run-systemd-cold": (
+            [script, "--dry-run", "--spec", str(sd.spec)],
+            cold_cache_env(sd, the_site.root),
+        ),
         "floor": (["-c", FLOOR_IMPORTS], sd.env),
         "floor-model": (["-c", MODEL], sd.env),
     }

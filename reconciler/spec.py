@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -110,21 +111,32 @@ def expand_path(value: object, info: ValidationInfo) -> Path:
     return Path(expanded)
 
 
+MAX_SECONDS = 365 * 24 * 3600  # a year: any longer timeout or interval is a typo
+
+
 def parse_duration(value: object, whole: bool = False) -> float:
     """Seconds from a number or a string such as "90", "30s", "5min", "2h"."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        seconds = float(value)
-    elif isinstance(value, str) and (match := _DURATION.match(value)):
-        seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-    else:
-        raise problem(
-            f'must be a duration in seconds or like "30s", "5min", "2h", got {show(value)}'
-        )
+    seconds = _number_of_seconds(value)
+    if math.isnan(seconds):
+        raise problem(f"must be a number of seconds, got {show(value)}")
     if seconds < 0:
         raise problem(f"must not be negative, got {show(value)}")
+    if seconds > MAX_SECONDS:  # inf included, which int() could not take
+        raise problem(f"must be at most {MAX_SECONDS} seconds (a year), got {show(value)}")
     if whole and seconds != int(seconds):
         raise problem(f"must be whole seconds, got {show(value)}")
     return seconds
+
+
+def _number_of_seconds(value: object) -> float:
+    try:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        if isinstance(value, str) and (match := _DURATION.match(value)):
+            return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    except OverflowError:  # an integer too large for a float
+        return math.inf
+    raise problem(f'must be a duration in seconds or like "30s", "5min", "2h", got {show(value)}')
 
 
 def _seconds(value: object) -> float:
@@ -137,7 +149,7 @@ def _whole_seconds(value: object) -> int:
 
 _DURATION_SCHEMA = {
     "anyOf": [
-        {"type": "number", "minimum": 0},
+        {"type": "number", "minimum": 0, "maximum": MAX_SECONDS},
         {"type": "string", "pattern": _DURATION.pattern},
     ]
 }

@@ -97,6 +97,15 @@ FINDINGS: tuple[Finding, ...] = (
         f"{SPEC}::test_error_lines_stay_readable_however_long_the_value",
     ),
     Finding(
+        "A duration of inf (or an integer or string too large for a float) as idle_timeout "
+        "or timer.interval crashed validation with an OverflowError traceback; nan gave "
+        "Python's own error text, and inf or nan in [apply] were accepted. Durations are "
+        "now refused unless they lie between 0 and a year.",
+        "reconciler/spec.py (parse_duration)",
+        "fixed",
+        f"{SPEC}::test_durations_that_are_not_finite_are_spec_errors",
+    ),
+    Finding(
         "A unit file of ours truncated to zero bytes blocked every apply ('not ours, move it "
         "away'), and the port its socket still held counted as foreign. An empty file is now "
         "rewritten (nothing in it can be lost); once the manager has reloaded it, systemd "

@@ -103,6 +103,30 @@ def test_durations() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (float("nan"), "must be a number of seconds, got nan"),
+        (float("inf"), "must be at most 31536000 seconds (a year), got inf"),
+        (10**400, "must be at most 31536000 seconds (a year), got 1000"),
+        ("9" * 400, 'must be at most 31536000 seconds (a year), got "999'),
+        ("8761h", 'must be at most 31536000 seconds (a year), got "8761h"'),
+        (-1, "must not be negative, got -1"),
+    ],
+)
+def test_durations_out_of_range_are_refused_with_a_sentence(value: object, message: str) -> None:
+    """nan, inf, numbers too large for a float and more than a year: a spec error, no crash."""
+    with pytest.raises(ValidationError) as raised:
+        parse_spec({"timer": {"interval": value}}, ENV, GATE)
+    assert raised.value.errors()[0]["msg"].startswith(message)
+
+
+def test_a_year_is_the_longest_duration() -> None:
+    """Exactly a year is accepted, as a number and as "8760h"."""
+    spec = parse_spec({"idle_timeout": 31536000, "timer": {"interval": "8760h"}}, ENV, GATE)
+    assert (spec.idle_timeout, spec.timer.interval) == (31536000, 31536000)
+
+
 def test_remote_bind_needs_allow_remote() -> None:
     """A non-loopback address is accepted only with allow_remote = true; IPv6 is normalised."""
     assert parse_spec({"bind": "0.0.0.0", "allow_remote": True}, ENV, GATE).bind == "0.0.0.0"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bench.gate.render import machine_table
+from bench import sections
 from bench.stats import ratio, summarize
 
 Result = Mapping[str, Any]
@@ -43,19 +43,10 @@ def scenario_table(result: Result) -> str:
 
 def conditions(result: Result) -> str:
     """When, at which commit, how many samples and under what load."""
-    schedule = result["schedule"]
-    cut = " The time budget cut the run short." if schedule["truncated"] else ""
-    note = f" {result['conditions']}" if result.get("conditions") else ""
-    nice = result.get("niceness", 0)
-    priority = f" The benchmark and everything it started ran at nice {nice}." if nice else ""
-    return (
-        f"Taken {result['taken_at']} to {result['finished_at']} at project commit "
-        f"`{result['project_commit']}` (gate-reconcile {result['reconciler_version']}, measured: "
-        f"{result['product']['what']}): {schedule['rounds']} samples per drift after "
-        f"{schedule['warmup']} warm-up round(s), {schedule['order']}. Load average (1 min): "
-        f"{result['load_before'][0]} before, {result['load_during_max']} at most during, "
-        f"{result['load_after'][0]} after. Files under `{result['scratch']}`.{priority}{cut}{note}"
+    product = (
+        f"gate-reconcile {result['reconciler_version']}, measured: {result['product']['what']}"
     )
+    return sections.conditions(result, product, "drift")
 
 
 def render(result: Result) -> str:
@@ -73,7 +64,7 @@ def render(result: Result) -> str:
         "first observation to the passing health check); the rest is start-up: interpreter, "
         "imports, spec, lock, status.json.",
         "#### Machine",
-        machine_table(result),
+        sections.machine_table(result),
         "Raw samples: [`bench/results/converge.json`](bench/results/converge.json).",
     ]
     return "\n\n".join(parts)

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bench import sections
 from bench.stats import Summary, ratio, summarize
 
 Result = Mapping[str, Any]
@@ -214,34 +215,17 @@ def imports_table(result: Result) -> str:
     return "\n".join(lines)
 
 
-def machine_table(result: Result) -> str:
-    """The machine and software the figures were taken on."""
-    lines = ["| | |", "|---|---|"]
-    for key, value in result["machine"].items():
-        lines.append(f"| {key} | {value} |")
-    return "\n".join(lines)
-
-
 def conditions(result: Result) -> str:
     """When, at which commit, how many samples and under what load the figures were taken."""
-    schedule = result["schedule"]
-    cut = " The time budget cut the run short." if schedule["truncated"] else ""
-    note = f" {result['conditions']}" if result.get("conditions") else ""
-    nice = result.get("niceness", 0)
-    priority = f" The benchmark and every server it started ran at nice {nice}." if nice else ""
-    scratch = (
-        f" Repositories, clones and servers' files were under `{result['scratch']}`."
-        if result.get("scratch")
-        else ""
-    )
-    return (
-        f"Taken {result['taken_at']} to {result['finished_at']} at project commit "
-        f"`{result['project_commit']}` (terok-gate {result['gate_version']}): "
-        f"{schedule['rounds']} samples per figure after {schedule['warmup']} warm-up round(s), "
-        f"{schedule['order']}; the idle variant waits for the gate's exit "
-        f"(`--idle-timeout {schedule['idle_timeout_s']}`) before each sample, untimed. "
-        f"Load average (1 min): {result['load_before'][0]} before, "
-        f"{result['load_during_max']} at most during, {result['load_after'][0]} after.{priority}{scratch}{cut}{note}"
+    idle = result["schedule"]["idle_timeout_s"]
+    return sections.conditions(
+        result,
+        f"terok-gate {result['gate_version']}",
+        "figure",
+        detail="; the idle variant waits for the gate's exit "
+        f"(`--idle-timeout {idle}`) before each sample, untimed",
+        files="Repositories, clones and servers' files were",
+        started="every server it started",
     )
 
 
@@ -281,7 +265,7 @@ def render(result: Result) -> str:
         "### Start-up cost",
         startup(result),
         "### Machine",
-        machine_table(result),
+        sections.machine_table(result),
         "Raw samples: [`bench/results/gate.json`](bench/results/gate.json).",
     ]
     return "\n\n".join(parts)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bench.gate.render import Goal, machine_table
+from bench import sections
+from bench.gate.render import Goal
 from bench.reconcile.imports import GROUPS, OTHER
 from bench.stats import Summary, ratio, summarize
 
@@ -194,20 +195,11 @@ def fairness(result: Result) -> str:
 
 def conditions(result: Result) -> str:
     """When, at which commit, how many samples and under what load the figures were taken."""
-    schedule = result["schedule"]
-    cut = " The time budget cut the run short." if schedule["truncated"] else ""
-    note = f" {result['conditions']}" if result.get("conditions") else ""
-    nice = result.get("niceness", 0)
-    priority = f" The benchmark and everything it started ran at nice {nice}." if nice else ""
-    return (
-        f"Taken {result['taken_at']} to {result['finished_at']} at project commit "
-        f"`{result['project_commit']}` (gate-reconcile {result['reconciler_version']}, measured: "
-        f"{result['product']['what']}; {result['ansible']['version']}): "
-        f"{schedule['rounds']} samples per variant after {schedule['warmup']} warm-up round(s), "
-        f"{schedule['order']}. Load average (1 min): {result['load_before'][0]} before, "
-        f"{result['load_during_max']} at most during, {result['load_after'][0]} after. "
-        f"Files under `{result['scratch']}`.{priority}{cut}{note}"
+    product = (
+        f"gate-reconcile {result['reconciler_version']}, measured: "
+        f"{result['product']['what']}; {result['ansible']['version']}"
     )
+    return sections.conditions(result, product, "variant")
 
 
 def render(result: Result) -> str:
@@ -247,7 +239,7 @@ def render(result: Result) -> str:
         + f": systemd mode: {pulled_in(result, 'apply-systemd')}. Daemon mode: "
         f"{pulled_in(result, 'apply-daemon')}.",
         "#### Machine",
-        machine_table(result),
+        sections.machine_table(result),
         "Raw samples: [`bench/results/reconcile.json`](bench/results/reconcile.json).",
     ]
     return "\n\n".join(parts)

@@ -20,10 +20,15 @@ def program_dirs() -> tuple[Path, ...]:
     return tuple(dict.fromkeys(dirs))
 
 
+def is_executable_file(path: Path) -> bool:
+    """A regular file (or a link to one) we may execute."""
+    return path.is_file() and os.access(path, os.X_OK)
+
+
 def sibling_program(name: str) -> Path:
     """The program `name` beside the running gate-reconcile; the first candidate when absent."""
     candidates = [directory / name for directory in program_dirs()]
     for candidate in candidates:
-        if candidate.is_file() and os.access(candidate, os.X_OK):
+        if is_executable_file(candidate):
             return candidate
     return candidates[0]

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from reconciler.desired import Desired, RenderContext, render
 from reconciler.installation import GATE_PROGRAM, RECONCILE_PROGRAM, sibling_program
-from reconciler.spec_cache import cache_key, cache_path, lookup, store
+from reconciler.places import cache_path
+from reconciler.spec_cache import cache_key, lookup, store
 from reconciler.spec_source import SpecSource, find_source, read_spec_bytes, validate_spec
 from reconciler.xdg import user_unit_dir
 

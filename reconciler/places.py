@@ -26,3 +26,8 @@ def lock_path(env: Mapping[str, str]) -> Path:
     if runtime.startswith("/"):
         return Path(runtime) / "gate-reconcile.lock"
     return state_dir(env) / "lock"
+
+
+def cache_path(env: Mapping[str, str]) -> Path:
+    """The spec cache (spec_cache.py): ${XDG_CACHE_HOME:-~/.cache}/terok/gate-reconcile/desired.json."""
+    return xdg_dir("XDG_CACHE_HOME", env) / "terok" / STATE_FOLDER / "desired.json"

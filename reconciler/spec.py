@@ -30,6 +30,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from reconciler.escape import control_characters, program_problem
+from reconciler.installation import GATE_PROGRAM, is_executable_file, sibling_program
 from reconciler.spec_values import Mode
 from reconciler.xdg import home_dir, xdg_dir, xdg_names
 
@@ -275,7 +276,7 @@ class GateSpec(BaseModel):
     def _runnable(cls, value: Path) -> Path:
         if reason := program_problem(str(value)):
             raise problem(f"{reason}, got {show(value)}")
-        if not (value.is_file() and os.access(value, os.X_OK)):
+        if not is_executable_file(value):
             raise problem(
                 f"{value} is not an executable file (the default is the terok-gate installed "
                 "beside gate-reconcile); install terok-gate or set gate_command"
@@ -284,8 +285,6 @@ class GateSpec(BaseModel):
 
 
 def _fallback_gate() -> str:
-    from reconciler.installation import GATE_PROGRAM, sibling_program
-
     return str(sibling_program(GATE_PROGRAM))
 
 

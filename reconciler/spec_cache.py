@@ -25,16 +25,12 @@ from pathlib import Path
 from reconciler.desired import Desired, RenderContext
 from reconciler.desired_codec import decode, encode
 from reconciler.host.write import make_dirs, write_atomically
+from reconciler.installation import is_executable_file
 from reconciler.resources import data_dir
-from reconciler.xdg import home_dir, xdg_dir, xdg_names
+from reconciler.xdg import home_dir, xdg_names
 
 CACHE_FORMAT = 1
 MAX_CACHE_BYTES = 1 << 20  # a rendering is a few KiB; anything larger is not ours
-
-
-def cache_path(env: Mapping[str, str]) -> Path:
-    """${XDG_CACHE_HOME:-~/.cache}/terok/gate-reconcile/desired.json."""
-    return xdg_dir("XDG_CACHE_HOME", env) / "terok" / "gate-reconcile" / "desired.json"
 
 
 def cache_key(
@@ -107,7 +103,8 @@ def lookup(path: Path, key: str) -> Desired | None:
         desired = decode(document.get("desired"))
     except ValueError:  # json's decode errors included
         return None
-    return desired if _is_executable(desired.gate_command) else None
+    # what validation checks of the gate command, and can change between runs
+    return desired if is_executable_file(desired.gate_command) else None
 
 
 def store(path: Path, key: str, desired: Desired) -> None:
@@ -139,8 +136,3 @@ def _safely_ours(info: os.stat_result) -> bool:
     ends up in unit files, so nobody else may have written it."""
     writable_by_others = info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
     return stat.S_ISREG(info.st_mode) and info.st_uid == os.geteuid() and not writable_by_others
-
-
-def _is_executable(command: Path) -> bool:
-    """What spec validation checks of the gate command, which can change between runs."""
-    return command.is_file() and os.access(command, os.X_OK)

@@ -15,7 +15,7 @@ import pytest
 from reconciler import spec_cache
 from reconciler.errors import SpecError
 from reconciler.load import Loaded, load_desired
-from reconciler.spec_cache import cache_path
+from reconciler.places import cache_path
 
 
 @dataclass

@@ -62,8 +62,8 @@ def code_digest() -> str:
     edited checkout, never reuses a rendering made by other code)."""
     digest = hashlib.sha256()
     for path in _code_files():
-        digest.update(f"{path}\0{path.stat().st_size}\0".encode())
-        digest.update(path.read_bytes())
+        data = path.read_bytes()
+        digest.update(f"{path}\0{len(data)}\0".encode() + data)
     return digest.hexdigest()
 
 
@@ -71,7 +71,8 @@ def _code_files() -> Iterator[Path]:
     package = Path(__file__).resolve().parent
     yield from _files_under(package)  # every module, and the shipped data of a wheel
     for name in ("specs", "units"):
-        yield from _files_under(data_dir(name))
+        if not data_dir(name).is_relative_to(package):  # a checkout's data, beside the package
+            yield from _files_under(data_dir(name))
     yield package.parent / "terok_gate" / "digest.py"
     yield from _pydantic_version_file()
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import stat
 import sys
 from collections.abc import Iterator, Mapping
 from functools import cache
@@ -24,6 +23,7 @@ from pathlib import Path
 
 from reconciler.desired import Desired, RenderContext
 from reconciler.desired_codec import decode, encode
+from reconciler.host.files import read_regular
 from reconciler.host.write import make_dirs, write_atomically
 from reconciler.installation import is_executable_file
 from reconciler.resources import data_dir
@@ -94,11 +94,14 @@ def _pydantic_version_file() -> Iterator[Path]:
 
 def lookup(path: Path, key: str) -> Desired | None:
     """The cached rendering for `key`, or None (missing, stale, damaged or not ours)."""
-    data = _read_own_file(path)
-    if data is None:
+    try:  # what it says ends up in unit files, so nobody else may have written it
+        text = read_regular(path, follow=False, limit=MAX_CACHE_BYTES, private=True)
+    except OSError:
+        return None
+    if text is None:
         return None
     try:
-        document = json.loads(data)
+        document = json.loads(text)
         if not isinstance(document, dict) or document.get("key") != key:
             return None
         desired = decode(document.get("desired"))
@@ -116,24 +119,3 @@ def store(path: Path, key: str, desired: Desired) -> None:
         write_atomically(path, (json.dumps(document, indent=1) + "\n").encode(), 0o600)
     except OSError:
         pass  # read-only or full file system: the next run validates again
-
-
-def _read_own_file(path: Path) -> bytes | None:
-    """The bytes of `path` if it is a regular file of ours that nobody else may write."""
-    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC
-    try:
-        with os.fdopen(os.open(path, flags), "rb") as handle:
-            info = os.fstat(handle.fileno())
-            if not _safely_ours(info):
-                return None
-            data = handle.read(MAX_CACHE_BYTES + 1)
-    except OSError:
-        return None
-    return None if len(data) > MAX_CACHE_BYTES else data
-
-
-def _safely_ours(info: os.stat_result) -> bool:
-    """A regular file owned by us that neither group nor others may write: what it says
-    ends up in unit files, so nobody else may have written it."""
-    writable_by_others = info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
-    return stat.S_ISREG(info.st_mode) and info.st_uid == os.geteuid() and not writable_by_others

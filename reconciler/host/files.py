@@ -33,18 +33,27 @@ def path_kind(path: Path, follow: bool = True) -> FileKind:
     return _kind(info.st_mode)
 
 
-def read_regular(path: Path, follow: bool, limit: int = MAX_UNIT_BYTES) -> str | None:
-    """The text of `path` when it is a regular file (no FIFO can block us), else None."""
+def read_regular(
+    path: Path, follow: bool, limit: int = MAX_UNIT_BYTES, private: bool = False
+) -> str | None:
+    """The text of `path` when it is a regular file (no FIFO can block us), else None;
+    `private`: only a file of ours that neither group nor others may write."""
     flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (0 if follow else os.O_NOFOLLOW)
     try:
         fd = os.open(path, flags)
     except OSError:
         return None
     with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or (private and not _private(info)):
             return None
         data = handle.read(limit + 1)
     return None if len(data) > limit else data.decode("utf-8", "surrogateescape")
+
+
+def _private(info: os.stat_result) -> bool:
+    writable_by_others = info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    return info.st_uid == os.geteuid() and not writable_by_others
 
 
 def inspect_unit_file(name: str, path: Path) -> UnitOnDisk:

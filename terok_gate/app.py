@@ -101,7 +101,7 @@ def _serve(mode: str, source: socket.socket, gate: Gate, config: GateConfig, sto
         Connection(gate, slot, peer).serve()
 
     if mode == "inetd":
-        outcome = serve_one(source, handle, gate.pool, stop)
+        outcome = serve_one(source, handle, stop)
     else:
         idle = config.idle_timeout if mode == "socket" else 0.0
         outcome = serve_listener(source, handle, gate.activity, gate.pool, stop, idle)

@@ -37,15 +37,14 @@ class DeadlineSocketIO(socket.SocketIO):
 
     def readinto(self, buffer: WriteableBuffer) -> int | None:
         """Read what is there, waiting no longer than the timeout or the deadline allows."""
-        self._conn.settimeout(self._timeout())
+        if self._deadline is not None:  # else the socket keeps io_timeout (no extra syscall)
+            self._conn.settimeout(self._timeout(self._deadline))
         count = super().readinto(buffer)
         self.received += count or 0
         return count
 
-    def _timeout(self) -> float:
-        if self._deadline is None:
-            return self._io_timeout
-        remaining = self._deadline - time.monotonic()
+    def _timeout(self, deadline: float) -> float:
+        remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise TimeoutError("the deadline passed")
         return min(self._io_timeout, remaining)

@@ -35,7 +35,6 @@ class Pool:
         self._lock = threading.Lock()
         self._serving: set[Slot] = set()
         self._refusing = 0
-        self.evictions = 0
 
     def admit(self, conn: socket.socket) -> Slot | None:
         """A place for a new connection, a refusing place, or None (close it at once)."""
@@ -76,7 +75,6 @@ class Pool:
         oldest = min(waiting, key=lambda slot: slot.waiting_since or 0.0)
         self._serving.discard(oldest)
         oldest.evicted = True
-        self.evictions += 1
         with contextlib.suppress(OSError):  # wakes its thread, which then closes it
             oldest.conn.shutdown(socket.SHUT_RDWR)
         return True

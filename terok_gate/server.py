@@ -185,12 +185,13 @@ def prepare(conn: socket.socket) -> None:
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
-def serve_one(conn: socket.socket, handle: Handler, pool: Pool, stop: Wakeup) -> str:
-    """Serve the single connection of an inetd-style start until it ends or a stop comes."""
+def serve_one(conn: socket.socket, handle: Handler, stop: Wakeup) -> str:
+    """Serve the single connection of an inetd-style start until it ends or a stop comes
+    (alone, it needs no place in the pool)."""
     done = Wakeup()
     peer = _peer(conn)
     prepare(conn)
-    slot = pool.admit(conn) or Slot(conn, refusing=False)  # the first place is always free
+    slot = Slot(conn, refusing=False)
 
     def run() -> None:
         try:

@@ -230,12 +230,6 @@ def _with_retries(run: _Run, call: Callable[[], Done]) -> Done:
     """Retry transient failures with exponential backoff, never past the deadline."""
     import tenacity
 
-    settings = run.desired.apply
-
-    def wait(state: tenacity.RetryCallState) -> float:
-        exponential = settings.backoff_initial * 2.0 ** (state.attempt_number - 1)
-        return max(0.0, min(settings.backoff_max, exponential, run.left()))
-
     def before_sleep(state: tenacity.RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None
         logs.event(
@@ -246,7 +240,7 @@ def _with_retries(run: _Run, call: Callable[[], Done]) -> Done:
         retry=tenacity.retry_if_exception(
             lambda error: is_transient(error) and not isinstance(error, HostChangedError)
         ),
-        wait=wait,
+        wait=lambda state: run.backoff(state.attempt_number - 1),
         stop=lambda state: run.left() <= 0,
         sleep=run.world.sleep,
         before_sleep=before_sleep,

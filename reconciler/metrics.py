@@ -3,28 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, get_args
 
+from reconciler.actions import Action
 from reconciler.outcome import ApplyResult
 from reconciler.status import epoch
 
 PREFIX = "gate_reconcile"
-ACTION_KINDS = (
-    "create_directory",
-    "create_token_file",
-    "write_unit",
-    "remove_unit",
-    "daemon_reload",
-    "enable_unit",
-    "disable_unit",
-    "start_unit",
-    "stop_unit",
-    "restart_unit",
-    "reset_failed",
-    "start_daemon",
-    "stop_daemon",
-    "remove_pid_file",
-)
+ACTION_KINDS = tuple(kind.kind for kind in get_args(Action))  # every kind, in plan order
 
 
 def _metric(name: str, kind: str, text: str, samples: list[tuple[str, float]]) -> list[str]:

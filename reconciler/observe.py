@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Protocol
 
@@ -179,6 +180,10 @@ class _ProcListeners:
         return procfs.holds_socket(pid, set(self.inodes), self.proc)
 
     def holder(self) -> int | None:
+        return self._lowest_holder
+
+    @cached_property  # one walk of /proc per observation, however often it is asked
+    def _lowest_holder(self) -> int | None:
         return procfs.socket_holder(set(self.inodes), self.proc)
 
     def process(self, pid: int) -> ProcessInfo | None:

@@ -55,8 +55,3 @@ class ApplyResult:
     def converged(self) -> bool:
         """The plan is empty and the gate answers as the spec says."""
         return self.outcome == "converged"
-
-    @property
-    def acted(self) -> bool:
-        """At least one action changed the host."""
-        return any(record.result == "done" for record in self.actions)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.actions import Action, WriteUnit
-from reconciler.desired import Desired
+from reconciler.desired import GATE_UNITS, Desired
 from reconciler.modes import effective_mode
 from reconciler.observed import Observed
 from reconciler.outcome import ActionRecord, ApplyResult, HealthVerdict
@@ -258,9 +258,7 @@ def check_context(desired: Desired, observed: Observed) -> list[str]:
         + (f", held by {port.holder}" if port.holder else ""),
     ]
     if mode == "systemd":
-        lines += [
-            _file_line(name, observed) for name in ("terok-gate.socket", "terok-gate.service")
-        ]
+        lines += [_file_line(name, observed) for name in GATE_UNITS]
     elif mode == "daemon":
         lines.append(_pid_line(observed))
     return lines

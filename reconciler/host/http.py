@@ -7,9 +7,13 @@ import socket
 import time
 
 from reconciler.health import HealthReply
+from terok_gate.routing import HEALTH_PATH
 
 MAX_REPLY = 64 * 1024
-REQUEST = b"GET /-/health HTTP/1.1\r\nHost: gate\r\nUser-Agent: gate-reconcile\r\nConnection: close\r\n\r\n"
+REQUEST = (
+    f"GET {HEALTH_PATH} HTTP/1.1\r\nHost: gate\r\nUser-Agent: gate-reconcile\r\n"
+    "Connection: close\r\n\r\n"
+).encode()
 
 
 def connect_address(bind: str) -> str:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from reconciler.errors import ReconcileError
+from reconciler.host.write import make_dirs
 
 EXIT_LOCKED = 75  # EX_TEMPFAIL: try again later
 
@@ -50,7 +51,7 @@ def _acquire(fd: int, path: Path, wait: float) -> None:
 @contextlib.contextmanager
 def holding_lock(path: Path, wait: float = 0.0) -> Iterator[None]:
     """Hold the lock for the block; raise LockHeldError when another run keeps it longer than `wait`."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_dirs(path.parent, 0o700)
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
     try:
         _acquire(fd, path, wait)

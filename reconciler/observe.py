@@ -24,7 +24,8 @@ from reconciler.desired import (
     listen_address,
 )
 from reconciler.host import proc as procfs
-from reconciler.host.files import inspect_unit_file, path_kind, read_pid_file
+from reconciler.host.daemon import pid_file_state
+from reconciler.host.files import inspect_unit_file, path_kind
 from reconciler.host.run import Runner, run
 from reconciler.host.systemctl import SHOW_TIMEOUT, manager_reachable, show_units
 from reconciler.observed import (
@@ -38,6 +39,7 @@ from reconciler.observed import (
     UnitStatus,
     is_gate_with_pid_file,
     runs_from_ours,
+    service_process,
 )
 
 
@@ -55,7 +57,7 @@ def observe(
     env = os.environ if env is None else env
     files = tuple(inspect_unit_file(n, desired.unit_dir / n) for n in ALL_UNIT_FILES)
     manager, units = _ask_manager(desired, files, env, runner, thorough, timeout)
-    pid_file = _pid_file(desired.pid_file, proc)
+    pid_file = pid_file_state(desired.pid_file, proc)
     port = _port(desired, files, units, pid_file, proc)
     if unplaced(manager, port):
         manager, units = _ask_manager(desired, files, env, runner, True, timeout)
@@ -64,7 +66,7 @@ def observe(
         manager=manager,
         files=files,
         units=units,
-        service_process=_service_process(units, proc),
+        service_process=service_process(units, SERVICE, lambda pid: procfs.process_info(pid, proc)),
         pid_file=pid_file,
         port=port,
         base_path=PathState(desired.base_path, path_kind(desired.base_path)),
@@ -97,25 +99,6 @@ def unplaced(manager: ManagerState, port: PortState) -> bool:
     """Something we could not place holds the port, and the manager was not asked: it may
     be a unit of ours still running after its file went away, so ask after all."""
     return manager.presence == "not_asked" and port.status == "foreign"
-
-
-def _service_process(units: tuple[UnitStatus, ...], proc: Path) -> ProcessInfo | None:
-    service = next((u for u in units if u.name == SERVICE), None)
-    if service is None or not service.running or service.main_pid <= 0:
-        return None
-    return procfs.process_info(service.main_pid, proc)
-
-
-def _pid_file(path: Path, proc: Path) -> PidFileState:
-    kind, line = read_pid_file(path)
-    if kind != "file":
-        return PidFileState(path, kind)
-    if not (line.isdigit() and int(line) > 0):
-        return PidFileState(path, kind, raw=line[:40])
-    pid = int(line)
-    process = procfs.process_info(pid, proc)
-    ours = process is not None and is_gate_with_pid_file(process.argv, path)
-    return PidFileState(path, kind, pid=pid, process=process, ours=ours)
 
 
 def _runs_ours(
@@ -197,11 +180,7 @@ def _port(
     pid_file: PidFileState,
     proc: Path,
 ) -> PortState:
-    found = [
-        listener
-        for listener in procfs.listeners(proc)
-        if listener.port == desired.port and procfs.conflicts(listener.address, desired.bind)
-    ]
+    found = procfs.listeners_on(desired.port, desired.bind, proc)
     if not found:
         return PortState(desired.port, desired.bind, "free")
     listeners = _ProcListeners(found[0].uid, frozenset(f.inode for f in found), proc)

@@ -7,7 +7,7 @@ never exceptions. Only observe.py fills these in.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -207,6 +207,32 @@ def runs_from_ours(found: UnitOnDisk, status: UnitStatus) -> bool:
     if found.present:
         return found.replaceable
     return status.fragment_path in ("", str(found.path))
+
+
+ProcessOf = Callable[[int], "ProcessInfo | None"]  # /proc's view of a pid (None: no such)
+
+
+def pid_file_state(path: Path, kind: FileKind, line: str, process_of: ProcessOf) -> PidFileState:
+    """What a PID file (its kind and first line) says: the process it names, and whether
+    that is our gate (started with this exact --pid-file)."""
+    if kind != "file":
+        return PidFileState(path, kind)
+    if not (line.isdigit() and int(line) > 0):
+        return PidFileState(path, kind, raw=line[:40])
+    pid = int(line)
+    process = process_of(pid)
+    ours = process is not None and is_gate_with_pid_file(process.argv, path)
+    return PidFileState(path, kind, pid=pid, process=process, ours=ours)
+
+
+def service_process(
+    units: Sequence[UnitStatus], service: str, process_of: ProcessOf
+) -> ProcessInfo | None:
+    """The running main process of the unit `service`, when the manager names one."""
+    status = next((u for u in units if u.name == service), None)
+    if status is None or not status.running or status.main_pid <= 0:
+        return None
+    return process_of(status.main_pid)
 
 
 def is_gate_with_pid_file(argv: Sequence[str], pid_file: Path) -> bool:

@@ -14,13 +14,14 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from reconciler import observed
 from reconciler.actions import StartDaemon, StopDaemon
 from reconciler.failures import NotReadyError
 from reconciler.host import proc as procfs
 from reconciler.host.files import read_pid_file
 from reconciler.host.run import Runner
 from reconciler.host.write import make_dirs
-from reconciler.observed import ProcessInfo, is_gate_with_pid_file
+from reconciler.observed import PidFileState, ProcessInfo, is_gate_with_pid_file
 
 GRACE_SECONDS = 10.0
 KILL_WAIT_SECONDS = 5.0
@@ -28,11 +29,7 @@ KILL_WAIT_SECONDS = 5.0
 
 def port_holder(bind: str, port: int, proc: Path = procfs.PROC) -> str | None:
     """Who listens where the gate must bind (in words), or None when the port is free."""
-    found = [
-        listener
-        for listener in procfs.listeners(proc)
-        if listener.port == port and procfs.conflicts(listener.address, bind)
-    ]
+    found = procfs.listeners_on(port, bind, proc)
     if not found:
         return None
     pid = procfs.socket_holder({listener.inode for listener in found}, proc)
@@ -46,23 +43,20 @@ def require_port_free(bind: str, port: int, proc: Path = procfs.PROC) -> None:
         raise NotReadyError(f"port {port} on {bind} is still held by {holder}")
 
 
+def pid_file_state(path: Path, proc: Path = procfs.PROC) -> PidFileState:
+    """The PID file as it is, and the process it names."""
+    kind, line = read_pid_file(path)
+    return observed.pid_file_state(path, kind, line, lambda pid: procfs.process_info(pid, proc))
+
+
 def our_gate(pid_file: Path, proc: Path = procfs.PROC) -> ProcessInfo | None:
     """The live gate the PID file names, when it is ours (this exact --pid-file)."""
-    kind, line = read_pid_file(pid_file)
-    if kind != "file" or not line.isdigit():
-        return None
-    process = procfs.process_info(int(line), proc)
-    if process is None or not is_gate_with_pid_file(process.argv, pid_file):
-        return None
-    return process
+    state = pid_file_state(pid_file, proc)
+    return state.process if state.ours else None
 
 
 def _listens(pid: int, bind: str, port: int, proc: Path) -> bool:
-    inodes = {
-        listener.inode
-        for listener in procfs.listeners(proc)
-        if listener.port == port and procfs.conflicts(listener.address, bind)
-    }
+    inodes = {listener.inode for listener in procfs.listeners_on(port, bind, proc)}
     return bool(inodes) and procfs.holds_socket(pid, inodes, proc)
 
 

@@ -70,6 +70,13 @@ def listeners(proc: Path = PROC) -> list[Listener]:
     return found
 
 
+def listeners_on(port: int, bind: str, proc: Path = PROC) -> list[Listener]:
+    """The listening sockets that keep the gate from binding `bind` on `port`."""
+    return [
+        found for found in listeners(proc) if found.port == port and conflicts(found.address, bind)
+    ]
+
+
 def conflicts(listener_address: str, bind: str) -> bool:
     """Whether a socket on `listener_address` keeps us from binding `bind` on its port."""
     ours, theirs = ipaddress.ip_address(bind.split("%")[0]), ipaddress.ip_address(listener_address)

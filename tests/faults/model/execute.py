@@ -122,12 +122,8 @@ def _unit_verb(action: StartUnit | StopUnit | RestartUnit | ResetFailed, run: Ex
 
 def _our_gate(run: Executor, pid_file: Path) -> int | None:
     """daemon.our_gate: the live gate the PID file names, when it is ours."""
-    entry = run.host.pid_file
-    if entry is None or entry.kind != "file" or not (entry.text or "").strip().isdigit():
-        return None
-    pid = int((entry.text or "").strip())
-    process = run.host.processes.get(pid)
-    return pid if process and is_gate_with_pid_file(process.argv, pid_file) else None
+    state = run.host.pid_state(pid_file)
+    return state.pid if state.ours else None
 
 
 def _start_daemon(action: StartDaemon, run: Executor) -> Done:

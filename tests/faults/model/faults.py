@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from reconciler.desired import ALL_UNIT_FILES, SERVICE, SOCKET, Desired
-from reconciler.observed import is_gate_with_pid_file
 from reconciler.unittext import stamp
 from tests.faults.model import manager
 from tests.faults.model.host import Entry, ModelHost
@@ -27,11 +26,8 @@ def gate_killed(host: ModelHost, desired: Desired) -> bool:
 
 
 def _daemon_pid(host: ModelHost, desired: Desired) -> int | None:
-    text = host.pid_file.text if host.pid_file and host.pid_file.kind == "file" else ""
-    pid = int(text) if text and text.strip().isdigit() else 0
-    process = host.processes.get(pid)
-    ours = process is not None and is_gate_with_pid_file(process.argv, desired.pid_file)
-    return pid if ours else None
+    state = host.pid_state(desired.pid_file)
+    return state.pid if state.ours else None
 
 
 def gate_idle_exit(host: ModelHost, desired: Desired) -> bool:

@@ -26,7 +26,8 @@ from reconciler.observed import (
     ProcessInfo,
     UnitOnDisk,
     UnitStatus,
-    is_gate_with_pid_file,
+    pid_file_state,
+    service_process,
 )
 from tests.faults.model import manager
 from tests.faults.model.layout import MANAGER_PID, UID, UNIT_DIR
@@ -111,7 +112,7 @@ class ModelHost:
         """One snapshot, as the real observe() would build it."""
         files = tuple(self._on_disk(name) for name in ALL_UNIT_FILES)
         state, units = self._ask_manager(desired, files, thorough=False)
-        pid_file = self._pid_file(desired.pid_file)
+        pid_file = self.pid_state(desired.pid_file)
         port = self._port(desired, files, units, pid_file)
         if unplaced(state, port):
             state, units = self._ask_manager(desired, files, thorough=True)
@@ -120,7 +121,7 @@ class ModelHost:
             manager=state,
             files=files,
             units=units,
-            service_process=self._service_process(units),
+            service_process=service_process(units, SERVICE, self.process_info),
             pid_file=pid_file,
             port=port,
             base_path=PathState(desired.base_path, self._dir_kind(desired.base_path)),
@@ -156,24 +157,12 @@ class ModelHost:
         process = self.processes.get(pid)
         return None if process is None else ProcessInfo(pid, process.argv, UID)
 
-    def _service_process(self, units: tuple[UnitStatus, ...]) -> ProcessInfo | None:
-        service = next((u for u in units if u.name == SERVICE), None)
-        if service is None or not service.running or service.main_pid <= 0:
-            return None
-        return self.process_info(service.main_pid)
-
-    def _pid_file(self, path: Path) -> PidFileState:
+    def pid_state(self, path: Path) -> PidFileState:
+        """The PID file as observe() reads it (host/daemon.pid_file_state)."""
         entry = self.pid_file
-        if entry is None:
-            return PidFileState(path, "missing")
-        if entry.kind == "symlink":
-            return PidFileState(path, "symlink")
-        line = (entry.text or "").split("\n", 1)[0].strip()
-        if not (line.isdigit() and int(line) > 0):
-            return PidFileState(path, "file", raw=line[:40])
-        process = self.process_info(int(line))
-        ours = process is not None and is_gate_with_pid_file(process.argv, path)
-        return PidFileState(path, "file", pid=int(line), process=process, ours=ours)
+        kind = "missing" if entry is None else entry.kind
+        line = (entry.text or "").split("\n", 1)[0].strip() if entry else ""
+        return pid_file_state(path, kind, line, self.process_info)
 
     def _port(
         self,

@@ -62,8 +62,15 @@ def opening(suite: str) -> dict[str, object]:
     }
 
 
-def closing(result: dict[str, object], schedule: Schedule, measured: Measured, what: str) -> None:
-    """What a suite's result ends with: when it finished, how busy, how it sampled `what`."""
+def closing(
+    result: dict[str, object],
+    schedule: Schedule,
+    measured: Measured,
+    what: str,
+    **more_schedule: object,
+) -> None:
+    """What a suite's result ends with: when it finished, how busy, how it sampled `what`
+    (and `more_schedule`, what else shaped its sampling)."""
     result["finished_at"] = machine.utc_now()
     result["load_after"] = machine.load_average()
     result["schedule"] = {
@@ -72,4 +79,5 @@ def closing(result: dict[str, object], schedule: Schedule, measured: Measured, w
         "rounds": measured.rounds,
         "truncated": measured.truncated,
         "order": f"all {what} once per round, shuffled anew each round (seed {schedule.seed})",
+        **more_schedule,
     }

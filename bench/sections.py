@@ -3,7 +3,8 @@ run (when, which commit, how many samples, what load) and the machine (pure: no 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 Result = Mapping[str, Any]
@@ -38,6 +39,23 @@ def conditions(
     if result.get("conditions"):
         sentences.append(result["conditions"])
     return " ".join(sentences)
+
+
+@dataclass(frozen=True)
+class Goal:
+    """One goal of an issue, what was measured for it and whether it is met."""
+
+    text: str
+    measured: str
+    met: bool
+
+
+def goals_table(goals: Sequence[Goal], issue: int) -> str:
+    """The goals of `issue` as a table with a yes/NO column."""
+    lines = [f"| goal (issue {issue}) | measured | met |", "|---|---|---|"]
+    for goal in goals:
+        lines.append(f"| {goal.text} | {goal.measured} | {'yes' if goal.met else '**NO**'} |")
+    return "\n".join(lines)
 
 
 def machine_table(result: Result) -> str:

@@ -20,15 +20,15 @@ from bench.runner import Case, Measured, Schedule, interleave
 from bench.scratch import closing, opening, scratch_parent, user_manager
 from bench.servers import free_port
 from reconciler.desired import SERVICE
+from reconciler.places import status_path
 
 OPERATION = "converge"
-STATUS = Path("gate-reconcile") / "status.json"
 
 
 def last_apply(host: Host) -> tuple[int, float]:
     """From the status.json the last apply wrote: the actions it did, and the seconds its
     converge loop took (first observation to passing health check)."""
-    status = json.loads((Path(host.env["XDG_STATE_HOME"]) / STATUS).read_text())
+    status = json.loads(status_path(host.env).read_text())
     done = [action for action in status["actions"] if action["result"] == "done"]
     return len(done), float(status["durationSeconds"])
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from bench import sections
+from bench.sections import Goal
 from bench.stats import Summary, ratio, summarize
 
 Result = Mapping[str, Any]
@@ -34,15 +34,6 @@ NOT_NEEDED_TO_SERVE = (
     "asyncio",
     "ssl",
 )
-
-
-@dataclass(frozen=True)
-class Goal:
-    """One goal of issue 3, what was measured for it and whether it is met."""
-
-    text: str
-    measured: str
-    met: bool
 
 
 def summary(result: Result, operation: str, variant: str) -> Summary:
@@ -193,14 +184,6 @@ def goals(result: Result) -> list[Goal]:
     return [_warm_goal(result), _speedup_goal(result), _idle_goal(result), _lean_goal(result)]
 
 
-def goals_table(result: Result) -> str:
-    """The goals as a table with a yes/NO column."""
-    lines = ["| goal (issue 3) | measured | met |", "|---|---|---|"]
-    for goal in goals(result):
-        lines.append(f"| {goal.text} | {goal.measured} | {'yes' if goal.met else '**NO**'} |")
-    return "\n".join(lines)
-
-
 def imports_table(result: Result) -> str:
     """Where the gate's start-up import time goes, per top-level package."""
     imports = result["imports"]
@@ -251,7 +234,7 @@ def render(result: Result) -> str:
         "## terok-gate: git over HTTP (issue 3)",
         conditions(result),
         "### Goals",
-        goals_table(result),
+        sections.goals_table(goals(result), 3),
         "### Latency: median in ms (interquartile range)",
         latency_table(result),
         "### Ratios of medians (same run)",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import os
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
@@ -24,7 +23,7 @@ from bench.gate.operations import OPERATIONS, GitOps, UrlFor
 from bench.gate.repos import LARGE, SMALL, build
 from bench.options import Options
 from bench.runner import Case, Measured, Schedule, interleave
-from bench.scratch import project_commit, scratch_parent, user_manager
+from bench.scratch import closing, opening, scratch_parent, user_manager
 from bench.servers import free_port
 
 BENCH_DIR = Path(__file__).resolve().parents[1]
@@ -219,32 +218,14 @@ def _measure(options: Options, schedule: Schedule, record: dict[str, object]) ->
     return measured
 
 
-def _schedule_record(schedule: Schedule, measured: Measured) -> dict[str, object]:
-    return {
-        "samples": schedule.samples,
-        "warmup": schedule.warmup,
-        "rounds": measured.rounds,
-        "truncated": measured.truncated,
-        "order": f"all cases once per round, shuffled anew each round (seed {schedule.seed})",
-        "idle_timeout_s": IDLE_TIMEOUT,
-    }
-
-
 def run_gate(options: Options) -> dict[str, object]:
     """Run the whole gate benchmark and return its result (JSON-ready)."""
     ensure_baseline_installed(options.progress)
-    result: dict[str, object] = {"suite": "gate", "schema": 1, "taken_at": machine.utc_now()}
-    result["project_commit"] = project_commit()  # before HEAD can move under the run
-    result["machine"] = machine.describe()
-    result["load_before"] = machine.load_average()
-    result["niceness"] = os.nice(0)
-    result["scratch"] = scratch_parent() or tempfile.gettempdir()
+    result = opening("gate")
     schedule = Schedule(options.samples, options.warmup, time_budget=options.time_budget)
     measured = _measure(options, schedule, result)
-    result["finished_at"] = machine.utc_now()
-    result["load_after"] = machine.load_average()
+    closing(result, schedule, measured, "cases", idle_timeout_s=IDLE_TIMEOUT)
     result["gate_version"] = terok_gate.__version__
-    result["schedule"] = _schedule_record(schedule, measured)
     result["samples_s"] = {
         op: {v: [round(s, 6) for s in measured.samples[(op, v)]] for v in VARIANTS}
         for op in OPERATIONS

@@ -20,16 +20,13 @@ from pathlib import Path
 
 from bench.commands import run
 from bench.errors import BenchmarkError
+from reconciler.desired import RENDERED_UNITS, SOCKET, TIMER
+from reconciler.unittext import CHECKSUM_PREFIX, STAMP_PREFIX
 
 # Pinned so that figures of different runs compare; the version is recorded with them.
 ANSIBLE_CORE = "ansible-core==2.19.14"
-UNITS = (
-    "terok-gate.socket",
-    "terok-gate.service",
-    "gate-reconcile.service",
-    "gate-reconcile.timer",
-)
-STARTED = ("terok-gate.socket", "gate-reconcile.timer")  # what gate-reconcile enables and starts
+UNITS = RENDERED_UNITS
+STARTED = (SOCKET, TIMER)  # what gate-reconcile enables and starts
 # Settings whose whole value gate-reconcile fills in from the spec: -> the variable's name.
 _FILLED = {
     "ExecStart": "exec_start",
@@ -38,7 +35,7 @@ _FILLED = {
     "OnUnitActiveSec": "interval",
     "RandomizedDelaySec": "randomized_delay",
 }
-_HEADERS = (("# terok-gate-version: ", "unit_version"), ("# gate-reconcile-checksum: ", "checksum"))
+_HEADERS = ((STAMP_PREFIX, "unit_version"), (CHECKSUM_PREFIX, "checksum"))
 _RECAP = re.compile(r"^(\S+)\s+:\s+((?:\w+=\d+\s*)+)$", re.M)
 
 

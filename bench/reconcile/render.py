@@ -6,8 +6,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bench import sections
-from bench.gate.render import Goal
-from bench.reconcile.imports import GROUPS, OTHER
+from bench.reconcile.imports import GROUPS, OTHER, WATCHED
+from bench.sections import Goal
 from bench.stats import Summary, ratio, summarize
 
 Result = Mapping[str, Any]
@@ -94,14 +94,6 @@ def goals(result: Result) -> list[Goal]:
     """Every goal of issue 7 this suite measures, with its verdict."""
     found = [_floor_goal(result, variant) for variant in OURS]
     return [*found, _processes_goal(result), _ansible_goal(result)]
-
-
-def goals_table(result: Result) -> str:
-    """The goals with a yes/NO column."""
-    lines = ["| goal (issue 7) | measured | met |", "|---|---|---|"]
-    for goal in goals(result):
-        lines.append(f"| {goal.text} | {goal.measured} | {'yes' if goal.met else '**NO**'} |")
-    return "\n".join(lines)
 
 
 def _cpu(result: Result, variant: str) -> float:
@@ -209,7 +201,7 @@ def render(result: Result) -> str:
         "### A converged host, against the floor and against Ansible",
         conditions(result),
         "#### Goals",
-        goals_table(result),
+        sections.goals_table(goals(result), 7),
         "#### Every variant",
         runs_table(result),
         "Wall time as the benchmark saw it (fork to exit); CPU is user + system time of the "
@@ -224,18 +216,7 @@ def render(result: Result) -> str:
         "#### Import cost: own import time in ms (`python -X importtime`, median run)",
         imports_table(result),
         "What a converged run imports of "
-        + ", ".join(
-            f"`{n}`"
-            for n in (
-                "pydantic",
-                "structlog",
-                "tenacity",
-                "sh",
-                "asyncio",
-                "subprocess",
-                "importlib.metadata",
-            )
-        )
+        + ", ".join(f"`{name}`" for name in WATCHED)
         + f": systemd mode: {pulled_in(result, 'apply-systemd')}. Daemon mode: "
         f"{pulled_in(result, 'apply-daemon')}.",
         "#### Machine",

@@ -117,12 +117,9 @@ def _import_profiles(the_site: Site, runs: int) -> dict[str, object]:
     sd, dm = the_site.systemd, the_site.daemon
     wanted = {
         "help": ([script, "--help"], sd.env),
-        "apply-systemd": ([script, "apply", "--spec", str(sd.spec)], sd.env),
-        "apply-daemon": ([script, "apply", "--spec", str(dm.spec)], dm.env),
-        "dry-run-systemd-cold": (
-            [script, "--dry-run", "--spec", str(sd.spec)],
-            cold_cache_env(sd, the_site.root),
-        ),
+        "apply-systemd": (sd.argv("apply"), sd.env),
+        "apply-daemon": (dm.argv("apply"), dm.env),
+        "dry-run-systemd-cold": (sd.argv("--dry-run"), cold_cache_env(sd, the_site.root)),
         "floor": (["-c", FLOOR_IMPORTS], sd.env),
         "floor-model": (["-c", MODEL], sd.env),
     }

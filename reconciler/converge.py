@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 from reconciler import logs
 from reconciler.actions import Action
@@ -186,43 +186,28 @@ def _execute_one(run: _Run, action: Action) -> ActionRecord:
         attempts[0] += 1
         return run.world.execute(action)
 
+    error: HostChangedError | ReconcileError | OSError | None = None
     try:
         result, detail = _with_retries(run, attempt)
-    except HostChangedError as error:
-        record = _record(
-            action, "skipped", error.message, run.world.monotonic() - started, attempts[0]
-        )
-        _log(record, run.world)
-        raise _PlanStaleError(record, error) from error
-    except (ReconcileError, OSError) as error:
-        record = _record(
-            action, "failed", describe(error), run.world.monotonic() - started, attempts[0]
-        )
-        _log(record, run.world)
-        raise ActionFailedError(record, error) from error
-    record = _record(action, result, detail, run.world.monotonic() - started, attempts[0])
-    _log(record, run.world)
-    return record
-
-
-def _record(
-    action: Action, result: Any, detail: str, seconds: float, attempts: int
-) -> ActionRecord:
-    return ActionRecord(
-        action.kind, action.target, action.reason, result, detail, round(seconds, 6), attempts
+    except HostChangedError as changed:
+        result, detail, error = "skipped", changed.message, changed
+    except (ReconcileError, OSError) as failed:
+        result, detail, error = "failed", describe(failed), failed
+    seconds = round(run.world.monotonic() - started, 6)
+    record = ActionRecord(
+        action.kind, action.target, action.reason, result, detail, seconds, attempts[0]
     )
+    _log(record, run.world)
+    if isinstance(error, HostChangedError):
+        raise _PlanStaleError(record, error) from error
+    if error is not None:
+        raise ActionFailedError(record, error) from error
+    return record
 
 
 def _log(record: ActionRecord, world: World) -> None:
     level = "error" if record.result == "failed" else "info"
-    logs.event(
-        level,
-        "action",
-        **{
-            k: getattr(record, k)
-            for k in ("kind", "target", "reason", "result", "detail", "seconds", "attempts")
-        },
-    )
+    logs.event(level, "action", **asdict(record))
     world.on_action(record)
 
 

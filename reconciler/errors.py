@@ -7,6 +7,7 @@ EXIT_RUNTIME_ERROR = 1
 EXIT_CHANGES = 2
 EXIT_BLOCKED = 3
 EXIT_USAGE = 64
+EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the lock; try again later
 EXIT_INVALID_SPEC = 78
 
 

@@ -84,10 +84,15 @@ def _daemon_reload(action: DaemonReload, host: Executor) -> Done:
 
 
 def _unit_verb(action: Any, host: Executor) -> Done:
-    if isinstance(action, StartUnit) and action.name == SOCKET:
-        daemon.require_port_free(host.desired.bind, host.desired.port, host.proc)
     host.systemctl(action.verb, action.name)
     return "done", f"systemctl --user {action.verb} {action.name}"
+
+
+def _start_unit(action: StartUnit, host: Executor) -> Done:
+    """Start a unit; the socket only once the port is free (an old way may still let go)."""
+    if action.name == SOCKET:
+        daemon.require_port_free(host.desired.bind, host.desired.port, host.proc)
+    return _unit_verb(action, host)
 
 
 def _install_verb(action: EnableUnit | DisableUnit, host: Executor) -> Done:
@@ -147,6 +152,7 @@ _HANDLERS: dict[type, Callable[[Any, Executor], Done]] = {
     WriteUnit: _write_unit,
     RemoveUnit: _remove_unit,
     DaemonReload: _daemon_reload,
+    StartUnit: _start_unit,
     EnableUnit: _install_verb,
     DisableUnit: _install_verb,
     StartDaemon: _start_daemon,

@@ -7,7 +7,7 @@ from typing import Any, get_args
 
 from reconciler.actions import Action
 from reconciler.outcome import ApplyResult
-from reconciler.status import epoch
+from reconciler.status import action_counts, epoch
 
 PREFIX = "gate_reconcile"
 ACTION_KINDS = tuple(kind.kind for kind in get_args(Action))  # every kind, in plan order
@@ -27,14 +27,6 @@ def _by_kind(counts: Mapping[str, int]) -> list[tuple[str, float]]:
     return [(f'{{kind="{kind}"}}', float(n)) for kind, n in kinds.items()]
 
 
-def _done_by_kind(result: ApplyResult) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for record in result.actions:
-        if record.result == "done":
-            counts[record.kind] = counts.get(record.kind, 0) + 1
-    return counts
-
-
 def render_metrics(result: ApplyResult, status: Mapping[str, Any]) -> str:
     """The metrics text for this apply; `status` is the status.json just computed for it."""
     finished = result.started_at + result.seconds
@@ -50,7 +42,7 @@ def render_metrics(result: ApplyResult, status: Mapping[str, Any]) -> str:
             "last_actions",
             "gauge",
             "actions the last apply took, by kind",
-            _by_kind(_done_by_kind(result)),
+            _by_kind(action_counts(result, {})),
         ),
         (
             "actions_total",

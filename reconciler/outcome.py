@@ -55,3 +55,8 @@ class ApplyResult:
     def converged(self) -> bool:
         """The plan is empty and the gate answers as the spec says."""
         return self.outcome == "converged"
+
+    @property
+    def done(self) -> tuple[ActionRecord, ...]:
+        """The actions that changed the host."""
+        return tuple(record for record in self.actions if record.result == "done")

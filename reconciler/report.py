@@ -212,7 +212,7 @@ def apply_head(spec_label: str) -> str:
 
 def apply_summary(result: ApplyResult) -> str:
     """How the apply ended, in words (the actions were printed as they ran)."""
-    done = len([r for r in result.actions if r.result == "done"])
+    done = len(result.done)
     mode = f"mode {result.mode}"
     if result.outcome == "converged" and not result.actions:
         return f"in sync: nothing to do, no action taken ({mode}; {result.health.message})\n"

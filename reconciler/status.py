@@ -48,7 +48,7 @@ def ready_condition(result: ApplyResult) -> dict[str, str]:
 def degraded_condition(result: ApplyResult) -> dict[str, str]:
     """Degraded: the last apply could not make the host match the spec."""
     if result.converged:
-        acted = len([r for r in result.actions if r.result == "done"])
+        acted = len(result.done)
         message = (
             f"converged after {acted} action{'' if acted == 1 else 's'}"
             if acted
@@ -77,9 +77,8 @@ def with_transition(
 def action_counts(result: ApplyResult, previous: Mapping[str, Any]) -> dict[str, int]:
     """Actions done so far, by kind, across every apply that wrote this status."""
     counts = {str(k): int(v) for k, v in dict(previous.get("actionCounts", {})).items()}
-    for record in result.actions:
-        if record.result == "done":
-            counts[record.kind] = counts.get(record.kind, 0) + 1
+    for record in result.done:
+        counts[record.kind] = counts.get(record.kind, 0) + 1
     return dict(sorted(counts.items()))
 
 

@@ -9,10 +9,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from reconciler.errors import ReconcileError
+from reconciler.errors import EXIT_LOCKED, ReconcileError
 from reconciler.host.write import make_dirs
-
-EXIT_LOCKED = 75  # EX_TEMPFAIL: try again later
 
 
 class LockHeldError(ReconcileError):

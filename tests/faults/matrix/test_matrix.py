@@ -18,7 +18,7 @@ import pytest
 
 from reconciler.desired import ALL_UNIT_FILES
 from tests.faults.matrix import host_faults, unit_faults
-from tests.faults.matrix.injected import Injected
+from tests.faults.matrix.injected import Injected, actions_taken
 from tests.faults.matrix.scene import Manager, Scene, scene
 from tests.faults.results import record
 from tests.integration.apply.conftest import Ran
@@ -138,7 +138,7 @@ def _assert_ended(row: Row, ran: Ran) -> None:
 def _took(scene: Scene) -> list[str]:
     """The actions of the last apply: kind, and the unit when it acted on one (the test's
     paths and pids change from run to run)."""
-    return [_words(a["kind"], a["target"]) for a in scene.host.status()["actions"]]
+    return [_words(kind, target) for kind, target in actions_taken(scene)]
 
 
 def _words(kind: str, target: str) -> str:

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 from reconciler.desired import ALL_UNIT_FILES, RECONCILE_SERVICE, SERVICE, SOCKET, TIMER
-from reconciler.host.daemon import port_holder
+from reconciler.host.daemon import our_gate, port_holder
 from reconciler.places import status_path
-from tests.gate_support.gate import Site, free_port, wait_for
+from tests.gate_support.gate import Site, alive, free_port, wait_for
 from tests.gate_support.git import git
 from tests.harness.running_manager import SystemdUserManager
 
@@ -128,23 +128,9 @@ class GateHost:
 
 def stop_daemon(pid_file: Path) -> None:
     """Stop a daemon a test left behind (only a terok-gate naming this PID file)."""
-    try:
-        pid = int(pid_file.read_text().strip())
-        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    except (OSError, ValueError):
-        return
-    if str(pid_file).encode() in argv:
-        os.kill(pid, signal.SIGTERM)
-        wait_for(lambda: _exited(pid), 15, f"pid {pid} to exit")
-
-
-def _exited(pid: int) -> bool:
-    """Gone, or a zombie (empty cmdline): where PID 1 reaps orphans (a container), the
-    /proc entry vanishes; where it does not (this host), a zombie stays."""
-    try:
-        return not Path(f"/proc/{pid}/cmdline").read_bytes()
-    except FileNotFoundError:
-        return True
+    if gate := our_gate(pid_file):
+        os.kill(gate.pid, signal.SIGTERM)
+        wait_for(lambda: not alive(gate.pid), 15, f"pid {gate.pid} to exit")
 
 
 def clean_units(manager: SystemdUserManager) -> None:
